@@ -1,0 +1,431 @@
+"""Engagement parameters: safe YAML loading, per-region overrides, typed validation.
+
+An engagement folder holds ``engagement.yaml``. Shared settings sit at the top
+level; each entry under ``regions:`` may override any of them (dicts are merged
+key by key, lists and scalars replaced). The merged settings of each region are
+validated with pydantic models; every problem is reported with the file, the
+key path as the consultant wrote it (``regions.east.survey.scale_range``) and
+what was expected, before any kernel starts.
+
+Notebook-specific sections (``design``, ``reliability``, ``diagnostics``,
+``roi``, ``allocation``) are validated by the model their module declares in
+:data:`SECTION_MODELS`, so each topic owns its own schema.
+
+Example
+-------
+>>> from cxkit.config import load_engagement  # doctest: +SKIP
+>>> eng = load_engagement("params/demo")       # doctest: +SKIP
+>>> eng.regions["east"].params["label"]        # doctest: +SKIP
+'华东'
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, Problem
+
+ENGAGEMENT_FILE = "engagement.yaml"
+REGION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+#: section name -> "module:Class" of the pydantic model that validates it.
+#: A section whose module does not define the class yet is accepted as a mapping.
+SECTION_MODELS: dict[str, str] = {
+    "design": "cxkit.survey:DesignParams",
+    "reliability": "cxkit.reliability:ReliabilityParams",
+    "diagnostics": "cxkit.diagnostics:DiagnosticsParams",
+    "roi": "cxkit.roi:RoiParams",
+    "allocation": "cxkit.allocation:AllocationParams",
+}
+
+
+# --------------------------------------------------------------------------- YAML
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (YAML would keep the last silently)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Load a YAML file safely (no Python objects), refusing duplicate keys.
+
+    Raises :class:`ConfigError` naming the file, line and column on a syntax error.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(path), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")],
+                          hint="save the YAML file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([Problem(str(path), where, f"YAML syntax error: {what}")]) from None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Return ``base`` updated by ``override``: dicts merge recursively, anything else replaces.
+
+    >>> deep_merge({"a": {"x": 1, "y": 2}, "b": [1]}, {"a": {"y": 3}, "b": [2]})
+    {'a': {'x': 1, 'y': 3}, 'b': [2]}
+    """
+    out = copy.deepcopy(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+# --------------------------------------------------------------------------- models
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ScaleSpec(_Strict):
+    """A multi-item scale: its items, and which of them are reverse-keyed."""
+
+    items: list[str] = Field(min_length=2)
+    reverse: list[str] = Field(default_factory=list)
+    label: dict[str, str] | str | None = None
+
+    @model_validator(mode="after")
+    def _reverse_subset(self):
+        unknown = [r for r in self.reverse if r not in self.items]
+        if unknown:
+            raise ValueError(f"reverse-keyed items {unknown} are not in this scale's items {self.items}")
+        if len(set(self.items)) != len(self.items):
+            raise ValueError("an item is listed twice")
+        return self
+
+
+class OutcomeSpec(_Strict):
+    csat: str | None = None
+    nps: str | None = None
+    ces: str | None = None
+    overall: str | None = None
+
+
+class SurveyParams(_Strict):
+    id_column: str = "respondent_id"
+    segment_column: str | None = "tier"
+    scale_range: tuple[int, int] = (1, 5)
+    scales: dict[str, ScaleSpec] = Field(default_factory=dict)
+    outcomes: OutcomeSpec = Field(default_factory=OutcomeSpec)
+    drivers: list[str] = Field(default_factory=list)
+    outcome_ranges: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)})
+    straightline_min_items: int = Field(default=8, ge=3)
+
+    @field_validator("scale_range")
+    @classmethod
+    def _range_order(cls, v):
+        if v[0] >= v[1]:
+            raise ValueError(f"scale_range must be [low, high] with low < high, got {list(v)}")
+        return v
+
+
+class RootCauseParams(_Strict):
+    text_column: str = "comment"
+    codebook: str = "service_fishbone"
+    category_column: str | None = None
+    touchpoint_column: str | None = None
+    chains: list[dict[str, Any]] = Field(default_factory=list)
+    priority: dict[str, Any] = Field(default_factory=dict)
+    human_codes: str | None = None
+
+
+class PrivacyParams(_Strict):
+    redact_pii: bool = True
+
+
+class ValidationParams(_Strict):
+    policy: Literal["error", "warn"] = "error"
+
+
+class ResolvedParams(_Strict):
+    """The settings of one region after the engagement-level settings were merged in."""
+
+    engagement: str
+    client: str
+    language: Literal["zh", "en"] = "zh"
+    wave: str
+    seed: int = 20261122
+    date: str | None = None
+    region: str
+    label: str
+    responses: str | None = None
+    complaints: str | None = None
+    previous_responses: str | None = None
+    retest_responses: str | None = None
+    targets: dict[str, float] = Field(default_factory=dict)
+    survey: SurveyParams = Field(default_factory=SurveyParams)
+    root_cause: RootCauseParams = Field(default_factory=RootCauseParams)
+    privacy: PrivacyParams = Field(default_factory=PrivacyParams)
+    validation: ValidationParams = Field(default_factory=ValidationParams)
+    notebooks: list[str] | None = None
+    design: dict[str, Any] = Field(default_factory=dict)
+    reliability: dict[str, Any] = Field(default_factory=dict)
+    diagnostics: dict[str, Any] = Field(default_factory=dict)
+    roi: dict[str, Any] = Field(default_factory=dict)
+    allocation: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("engagement")
+    @classmethod
+    def _engagement_name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", v):
+            raise ValueError("must be a plain name of letters, digits, '-', '_' or '.' (it names output folders)")
+        return v
+
+
+DATA_KEYS = ("responses", "complaints", "previous_responses", "retest_responses")
+TOP_ONLY_KEYS = ("engagement", "regions")
+REGION_ONLY_KEYS = ("label",)
+
+
+# --------------------------------------------------------------------------- loading
+@dataclass
+class Region:
+    name: str
+    params: dict[str, Any]          # resolved, validated, JSON-serialisable; data paths absolute
+    inputs: dict[str, Path] = field(default_factory=dict)  # key -> absolute path of each data file
+
+
+@dataclass
+class Engagement:
+    root: Path
+    file: Path
+    raw: dict[str, Any]
+    regions: dict[str, Region]
+
+    @property
+    def name(self) -> str:
+        return self.raw["engagement"]
+
+    def input_files(self) -> dict[str, Path]:
+        """All input files (engagement.yaml + data), keyed by path relative to the engagement folder."""
+        files = {ENGAGEMENT_FILE: self.file}
+        for reg in self.regions.values():
+            for p in reg.inputs.values():
+                files[_rel(p, self.root)] = p
+        return files
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _loc_in_source(loc: tuple, region: str, raw_region: dict) -> str:
+    """Key path as written by the consultant: region override if the key came from there."""
+    keys = [str(k) for k in loc]
+    node: Any = raw_region
+    for k in keys:
+        if isinstance(node, dict) and k in node:
+            node = node[k]
+        else:
+            return ".".join(keys)
+    return ".".join(["regions", region, *keys])
+
+
+def _pydantic_problems(exc: ValidationError, file: str, region: str, raw_region: dict,
+                       model: type[BaseModel], prefix: tuple = ()) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        where = _loc_in_source(loc, region, raw_region)
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, tuple(err["loc"])[:-1])
+            bad = str(loc[-1])
+            close = difflib.get_close_matches(bad, allowed, n=1)
+            msg = f"unknown key '{bad}'"
+            msg += f" (did you mean '{close[0]}'?)" if close else ""
+            msg += f"; allowed here: {', '.join(sorted(allowed))}" if allowed else ""
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            got = err.get("input")
+            got_s = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+            if len(got_s) > 60:
+                got_s = got_s[:57] + "..."
+            msg = f"{err['msg']} (got {got_s})"
+        problems.append(Problem(file, where, msg))
+    return problems
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    cur: Any = model
+    for k in loc:
+        if isinstance(cur, type) and issubclass(cur, BaseModel):
+            f = cur.model_fields.get(str(k))
+            if f is None:
+                return []
+            ann = f.annotation
+            cur = _unwrap_model(ann)
+        elif cur is None:
+            return []
+        else:
+            # a dict[str, Model] level: the key itself is free, go one level down
+            cur = cur
+    if isinstance(cur, type) and issubclass(cur, BaseModel):
+        return list(cur.model_fields)
+    return []
+
+
+def _unwrap_model(ann: Any) -> Any:
+    from typing import get_args
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for a in get_args(ann):
+        m = _unwrap_model(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _section_model(name: str) -> type[BaseModel] | None:
+    target = SECTION_MODELS.get(name)
+    if not target:
+        return None
+    mod, _, cls = target.partition(":")
+    try:
+        module = importlib.import_module(mod)
+    except ModuleNotFoundError as exc:
+        if exc.name == mod:
+            return None
+        raise
+    return getattr(module, cls, None)
+
+
+def validate_region(name: str, merged: dict, raw_region: dict, file: str) -> dict:
+    """Validate one region's merged settings; return the JSON-ready dict or raise ConfigError."""
+    problems: list[Problem] = []
+    try:
+        model = ResolvedParams.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_pydantic_problems(exc, file, name, raw_region, ResolvedParams)) from None
+    out = model.model_dump(mode="json")
+    for section in SECTION_MODELS:
+        sm = _section_model(section)
+        if sm is None:
+            continue
+        try:
+            out[section] = sm.model_validate(out.get(section) or {}).model_dump(mode="json")
+        except ValidationError as exc:
+            problems += _pydantic_problems(exc, file, name, raw_region, sm, prefix=(section,))
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def load_engagement(path: str | Path, *, check_files: bool = True,
+                    regions: list[str] | None = None) -> Engagement:
+    """Load and validate ``engagement.yaml`` (or the folder holding it).
+
+    Every problem found in every region is collected and raised together as one
+    :class:`ConfigError`, so a consultant fixes a file in one pass.
+    """
+    path = Path(path)
+    root = path if path.is_dir() else path.parent
+    file = root / ENGAGEMENT_FILE if path.is_dir() else path
+    fname = str(file)
+    raw = load_yaml(file)
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(fname, "", "the file must hold a mapping of settings (key: value)")])
+    problems: list[Problem] = []
+    for key in ("engagement", "client", "wave", "regions"):
+        if key not in raw:
+            problems.append(Problem(fname, key, "required key is missing"))
+    raw_regions = raw.get("regions") or {}
+    if "regions" in raw and (not isinstance(raw_regions, dict) or not raw_regions):
+        problems.append(Problem(fname, "regions", "expected a mapping of region name -> settings with at least one region"))
+        raw_regions = {}
+    if problems:
+        raise ConfigError(problems)
+
+    base = {k: v for k, v in raw.items() if k != "regions"}
+    wanted = list(raw_regions) if regions is None else regions
+    unknown = [r for r in wanted if r not in raw_regions]
+    if unknown:
+        raise ConfigError([Problem(fname, "regions", f"no region named {', '.join(map(repr, unknown))}; "
+                                   f"the engagement has {', '.join(raw_regions)}")])
+    out: dict[str, Region] = {}
+    for name in wanted:
+        spec = raw_regions[name]
+        if not isinstance(name, str) or not REGION_NAME.match(name):
+            problems.append(Problem(fname, f"regions.{name}",
+                                    "region name must be a plain identifier: lower-case letters, digits and '_', "
+                                    "starting with a letter (it names folders and files); put the display name in 'label'"))
+            continue
+        if not isinstance(spec, dict):
+            problems.append(Problem(fname, f"regions.{name}", f"expected a mapping of settings, got {type(spec).__name__}"))
+            continue
+        for k in TOP_ONLY_KEYS:
+            if k in spec:
+                problems.append(Problem(fname, f"regions.{name}.{k}", "can only be set once for the whole engagement"))
+        spec = {k: v for k, v in spec.items() if k not in TOP_ONLY_KEYS}
+        merged = deep_merge(base, spec)
+        merged["region"] = name
+        merged.setdefault("label", name)
+        try:
+            params = validate_region(name, merged, spec, fname)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        inputs: dict[str, Path] = {}
+        for key in DATA_KEYS:
+            rel = params.get(key)
+            if rel is None:
+                continue
+            p = (root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+            where = f"regions.{name}.{key}" if key in spec else key
+            if check_files and not p.is_file():
+                problems.append(Problem(fname, where, f"data file not found: {rel} (looked for {p})",))
+                continue
+            params[key] = str(p)
+            inputs[key] = p
+        out[name] = Region(name=name, params=params, inputs=inputs)
+    if problems:
+        raise ConfigError(problems, hint=f"fix {file.name} and run `cx validate {root}` again")
+    return Engagement(root=root, file=file, raw=raw, regions=out)

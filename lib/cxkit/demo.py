@@ -1,0 +1,238 @@
+"""The demo engagement: synthetic survey and complaint data with known truth.
+
+Everything is drawn from ``numpy.random.default_rng(seed + region index)`` so the
+same seed gives byte-identical files. The truth (tier shares and satisfaction,
+region effects, driver weights, complaint categories) is written to
+``data/truth.json`` so tests can check that the playbooks recover it.
+
+Model (per respondent *i* in region *r*, tier *k*)::
+
+    z_i      ~ N(0, Σ) with Σ = 0.7 I + 0.3 (six latent service factors)
+    S_i      = μ_k + δ_r + 9 · Σ_j w_rj z_ij / sd(Σ_j w_rj z_j) + ε_i,  ε ~ N(0, 5)
+    item     = clip(round(3.3 + 0.1·(μ_k−75)/4 + 0.95·(λ z_ij + √(1−λ²) u)), 1, 5)   (6 − x if reverse-keyed)
+    csat     = clip(round(1 + 4 S/100 + N(0, .45)), 1, 5);   nps = clip(round(S/10 + N(0, 1.2)), 0, 10)
+    ces      = clip(round(7 − 6 S/100 + N(0, .8)), 1, 7);    overall = clip(round(S), 0, 100)
+
+μ = 82 / 78 / 74 / 68 for platinum / gold / ordinary / potential (DOMAIN.md, doc 003),
+tier shares 12 / 28 / 45 / 15 %, spend drawn log-uniformly inside each tier's band.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TIERS = ("platinum", "gold", "ordinary", "potential")
+TIER_SHARE = {"platinum": 0.12, "gold": 0.28, "ordinary": 0.45, "potential": 0.15}
+TIER_SAT = {"platinum": 82.0, "gold": 78.0, "ordinary": 74.0, "potential": 68.0}
+TIER_SPEND = {"platinum": (50_001, 400_000), "gold": (10_000, 50_000),
+              "ordinary": (1_000, 10_000), "potential": (100, 999)}
+REGIONS = {  # name: (label zh, label en, n, satisfaction shift, driver weights tilt)
+    "east": ("华东", "East China", 2000, 2.5, {"responsiveness": 0.10}),
+    "south": ("华南", "South China", 1800, 0.0, {"reliability": 0.10}),
+    "west": ("西部", "West", 1500, -4.0, {"value": 0.12}),
+    "north": ("华北", "North China", 1600, -1.0, {"empathy": 0.08}),
+}
+BASE_WEIGHTS = {"responsiveness": 0.30, "reliability": 0.25, "empathy": 0.12,
+                "assurance": 0.10, "tangibles": 0.05, "value": 0.18}
+SCALES = {  # scale: items, reverse-keyed, loadings
+    "responsiveness": (["resp1", "resp2", "resp3", "resp4"], ["resp4"], [0.80, 0.78, 0.75, 0.70]),
+    "reliability": (["rel1", "rel2", "rel3", "rel4"], [], [0.80, 0.76, 0.74, 0.18]),  # rel4: the weak item
+    "assurance": (["asr1", "asr2", "asr3"], [], [0.78, 0.74, 0.70]),
+    "empathy": (["emp1", "emp2", "emp3"], ["emp3"], [0.78, 0.75, 0.68]),
+    "tangibles": (["tan1", "tan2", "tan3"], [], [0.72, 0.70, 0.66]),
+    "value": (["val1", "val2", "val3"], [], [0.80, 0.77, 0.72]),
+}
+KANO_FEATURES = ("fast_reply", "personal_advice", "proactive_alert")
+CHANNELS = ("app", "store", "hotline", "web")
+AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60+")
+NEEDS = ("efficiency", "experience", "price")
+TOUCHPOINTS = ("presale", "purchase", "delivery", "after_sales", "hotline", "app")
+
+# Complaint templates: (fishbone category, documents' category, touchpoint, zh, en)
+COMPLAINTS: list[tuple[str, str, str, str, str]] = [
+    ("people", "service_attitude", "hotline", "客服态度冷淡，问了三遍才有人理我", "The agent was cold and ignored me until I asked three times"),
+    ("people", "service_attitude", "store", "店员不耐烦，说话很冲，体验很差", "Store staff were impatient and rude, terrible experience"),
+    ("people", "service_attitude", "hotline", "客服专业知识不足，问题解释不清楚", "Support agent lacked product knowledge and could not explain the issue"),
+    ("process", "service_attitude", "hotline", "等了{n}天都没有人回复，响应太慢", "Waited {n} days with no reply, response is far too slow"),
+    ("process", "after_sales", "after_sales", "售后流程太繁琐，需要重复提交材料{n}次", "After-sales process is cumbersome, had to resubmit documents {n} times"),
+    ("process", "after_sales", "after_sales", "退款流程太长，{n}天了还没到账", "Refund takes forever, still not received after {n} days"),
+    ("technology", "product_use", "app", "App 经常闪退，无法下单", "The app keeps crashing and I cannot place an order"),
+    ("technology", "after_sales", "delivery", "物流信息{n}天没有更新，不知道包裹在哪", "Tracking information not updated for {n} days, no idea where my parcel is"),
+    ("technology", "product_use", "app", "系统显示的库存和实际不一致，订单被取消", "Stock shown in the system was wrong and my order got cancelled"),
+    ("product", "product_use", "purchase", "收到的产品有质量问题，屏幕有坏点", "The product arrived defective with dead pixels on the screen"),
+    ("product", "product_use", "purchase", "电池用了{n}周就不行了，质量太差", "Battery died after {n} weeks, poor quality"),
+    ("price", "brand_trust", "presale", "价格比别家贵，优惠活动规则不透明", "Price is higher than competitors and the promotion rules are unclear"),
+    ("price", "brand_trust", "purchase", "会员折扣说好的没有兑现，感觉被骗", "The promised member discount was never applied, feels like a scam"),
+    ("place", "service_attitude", "hotline", "客服热线一直打不通，排队{n}分钟", "Could not get through to the hotline, queued for {n} minutes"),
+    ("place", "service_attitude", "store", "门店太少，最近的网点要开车{n}公里", "Too few stores, the nearest one is {n} km away"),
+    ("policy", "after_sales", "after_sales", "退货政策不合理，拆封就不能退", "Return policy is unfair, no returns once the box is opened"),
+    ("policy", "brand_trust", "after_sales", "保修条款太苛刻，什么都不保", "Warranty terms are so strict that nothing is covered"),
+    ("environment", "brand_trust", "store", "门店环境嘈杂，卫生也不好", "The store was noisy and not clean"),
+]
+# Region tilt of complaint categories (multiplies the base frequency)
+REGION_COMPLAINT_TILT = {"east": {"process": 1.6}, "south": {"technology": 1.8},
+                         "west": {"people": 1.7, "place": 1.5}, "north": {"product": 1.6}}
+PII_SNIPPETS = ["我的电话 13812345678", "联系邮箱 zhang.wei@example.com", "身份证号 110101199003071234",
+                "call me at 138-1234-5678", "email me: li.na@example.cn"]
+
+
+def _rng(seed: int, k: int):
+    import numpy as np
+    return np.random.default_rng([seed, k])
+
+
+def region_weights(region: str) -> dict[str, float]:
+    """True driver weights of a region (base weights tilted, normalised to sum 1)."""
+    w = dict(BASE_WEIGHTS)
+    for k, v in REGIONS[region][4].items():
+        w[k] += v
+    s = sum(w.values())
+    return {k: v / s for k, v in w.items()}
+
+
+def make_responses(region: str, seed: int, n: int | None = None):
+    """Survey responses of one region as a DataFrame (see module docstring for the model)."""
+    import numpy as np
+    import pandas as pd
+
+    idx = list(REGIONS).index(region)
+    rng = _rng(seed, idx)
+    label_zh, _, n_default, shift, _ = REGIONS[region]
+    n = n or n_default
+    tiers = rng.choice(TIERS, size=n, p=[TIER_SHARE[t] for t in TIERS])
+    mu = np.array([TIER_SAT[t] for t in tiers]) + shift
+    k = len(SCALES)
+    cov = 0.7 * np.eye(k) + 0.3
+    z = rng.multivariate_normal(np.zeros(k), cov, size=n)
+    w = region_weights(region)
+    wv = np.array([w[s] for s in SCALES])
+    lin = z @ wv
+    lin = lin / np.sqrt(wv @ cov @ wv)
+    sat = mu + 9.0 * lin + rng.normal(0, 5, n)
+    df = pd.DataFrame({"respondent_id": [f"{region[:1].upper()}{i + 1:05d}" for i in range(n)],
+                       "region": region, "tier": tiers})
+    lo_hi = np.array([TIER_SPEND[t] for t in tiers], dtype=float)
+    spend = np.exp(rng.uniform(np.log(lo_hi[:, 0]), np.log(lo_hi[:, 1])))
+    df["annual_spend"] = np.round(spend, 0)
+    orders = np.maximum(1, rng.poisson(np.clip(np.log10(spend) * 3 - 5, 1, None)))
+    df["orders_12m"] = orders
+    df["aov"] = np.round(spend / orders, 1)
+    df["repurchase_rate"] = np.round(np.clip(rng.beta(2, 3, n) + 0.08 * (sat - 75) / 10, 0, 1), 3)
+    df["interactions_12m"] = rng.poisson(np.clip(2 + (sat - 60) / 8, 0.5, None))
+    df["need_profile"] = rng.choice(NEEDS, size=n, p=[0.4, 0.35, 0.25])
+    df["channel"] = rng.choice(CHANNELS, size=n, p=[0.45, 0.25, 0.15, 0.15])
+    df["age_band"] = rng.choice(AGE_BANDS, size=n, p=[0.22, 0.3, 0.24, 0.14, 0.10])
+    df["complaint_30d"] = (rng.random(n) < np.clip(0.35 - (sat - 60) / 100, 0.03, 0.6)).astype(int)
+    tier_shift = 0.1 * (mu - 75) / 4
+    for j, (scale, (items, reverse, loads)) in enumerate(SCALES.items()):
+        for it, lam in zip(items, loads):
+            x = 3.3 + tier_shift + 0.95 * (lam * z[:, j] + np.sqrt(1 - lam ** 2) * rng.normal(0, 1, n))
+            x = np.clip(np.round(x), 1, 5)
+            if it in reverse:
+                x = 6 - x
+            df[it] = x
+        e = np.clip(np.round(3.9 + 0.2 * rng.normal(0, 1, n) + 0.5 * rng.normal(0, 1, n)), 1, 5)
+        if scale != "value":
+            df[f"exp_{scale}"] = e
+    for f in KANO_FEATURES:
+        df[f"kano_f_{f}"], df[f"kano_d_{f}"] = _kano_answers(rng, f, n)
+    df["csat"] = np.clip(np.round(1 + 4 * sat / 100 + rng.normal(0, 0.45, n)), 1, 5)
+    df["nps"] = np.clip(np.round(sat / 10 + rng.normal(0, 1.2, n)), 0, 10)
+    df["ces"] = np.clip(np.round(7 - 6 * sat / 100 + rng.normal(0, 0.8, n)), 1, 7)
+    df["overall"] = np.clip(np.round(sat), 0, 100)
+    item_cols = [it for items, _, _ in SCALES.values() for it in items]
+    # ~0.4% item non-response, 1% straightliners, a few incomplete questionnaires
+    miss = rng.random((n, len(item_cols))) < 0.004
+    vals = df[item_cols].to_numpy(dtype=float)
+    vals[miss] = np.nan
+    straight = rng.random(n) < 0.01
+    vals[straight] = rng.integers(1, 6, size=(straight.sum(), 1))
+    incomplete = rng.random(n) < 0.02
+    vals[incomplete, len(item_cols) // 2:] = np.nan
+    df[item_cols] = vals
+    return df
+
+
+def _kano_answers(rng, feature: str, n: int):
+    """Functional / dysfunctional answers (1 like, 2 must-be, 3 neutral, 4 live with, 5 dislike)."""
+    import numpy as np
+    # (functional, dysfunctional) pairs by intended category
+    pairs = {"M": (2, 5), "O": (1, 5), "A": (1, 3), "I": (3, 3)}
+    mix = {"fast_reply": [0.5, 0.3, 0.1, 0.1], "personal_advice": [0.15, 0.45, 0.25, 0.15],
+           "proactive_alert": [0.1, 0.2, 0.5, 0.2]}[feature]
+    cats = rng.choice(list(pairs), size=n, p=mix)
+    f = np.array([pairs[c][0] for c in cats], dtype=float)
+    d = np.array([pairs[c][1] for c in cats], dtype=float)
+    noise = rng.random(n) < 0.15
+    f[noise] = rng.integers(1, 6, noise.sum())
+    return f, d
+
+
+def make_complaints(region: str, seed: int, n: int | None = None):
+    """Complaint verbatims of one region (80% Chinese, 20% English) with their true categories."""
+    import numpy as np
+    import pandas as pd
+
+    idx = list(REGIONS).index(region)
+    rng = _rng(seed, 100 + idx)
+    n = n or {"east": 420, "south": 380, "west": 300, "north": 340}[region]
+    tilt = REGION_COMPLAINT_TILT.get(region, {})
+    base = np.array([1.0 * tilt.get(c[0], 1.0) for c in COMPLAINTS])
+    # the documents' vital few: slow response and cumbersome after-sales dominate
+    base[[3, 4, 5]] *= 2.2
+    pick = rng.choice(len(COMPLAINTS), size=n, p=base / base.sum())
+    lang = np.where(rng.random(n) < 0.8, "zh", "en")
+    pii = rng.random(n) < 0.05
+    rows = []
+    for i in range(n):
+        cat, doc_cat, tp, zh, en = COMPLAINTS[pick[i]]
+        text = (zh if lang[i] == "zh" else en).format(n=int(rng.integers(2, 15)))
+        if pii[i]:
+            text += ("，" if lang[i] == "zh" else ", ") + PII_SNIPPETS[int(rng.integers(len(PII_SNIPPETS)))]
+        rows.append((f"{region[:1].upper()}C{i + 1:04d}", str(rng.choice(TIERS, p=list(TIER_SHARE.values()))),
+                     tp, lang[i], text, cat, doc_cat))
+    return pd.DataFrame(rows, columns=["complaint_id", "tier", "touchpoint", "lang", "comment",
+                                       "true_category", "true_doc_category"])
+
+
+def truth(seed: int) -> dict[str, Any]:
+    """The known truth behind the demo data."""
+    return {
+        "seed": seed,
+        "tier_share": TIER_SHARE,
+        "tier_satisfaction_0_100": TIER_SAT,
+        "region_shift": {r: v[3] for r, v in REGIONS.items()},
+        "driver_weights": {r: region_weights(r) for r in REGIONS},
+        "weak_item": "rel4",
+        "reverse_items": [i for _, rev, _ in SCALES.values() for i in rev],
+        "complaint_tilt": REGION_COMPLAINT_TILT,
+        "kano_intended": {"fast_reply": "M", "personal_advice": "O", "proactive_alert": "A"},
+    }
+
+
+def generate(engagement_dir: str | Path, seed: int | None = None, *, force: bool = False) -> list[Path]:
+    """Write the demo data files under ``engagement_dir/data`` (skips files already present unless ``force``).
+
+    The seed defaults to the one in ``engagement.yaml``. Returns the paths written.
+    """
+    from .config import load_yaml
+
+    root = Path(engagement_dir)
+    if seed is None:
+        seed = int(load_yaml(root / "engagement.yaml").get("seed", 20261122))
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    written = []
+    for region in REGIONS:
+        for kind, fn in (("responses", make_responses), ("complaints", make_complaints)):
+            p = data / f"{region}_{kind}.csv"
+            if p.exists() and not force:
+                continue
+            fn(region, seed).to_csv(p, index=False, encoding="utf-8")
+            written.append(p)
+    tp = data / "truth.json"
+    if force or not tp.exists():
+        tp.write_text(json.dumps(truth(seed), ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+        written.append(tp)
+    return written

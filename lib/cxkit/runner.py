@@ -1,0 +1,375 @@
+"""The engagement runner: every (region, notebook) through papermill, then HTML, results, manifest, index.
+
+Flow of ``cx run ENGAGEMENT_DIR``:
+
+1. :func:`cxkit.config.load_engagement` validates the params (any problem stops
+   the run before a kernel starts).
+2. :func:`check_region_data` reads each region's files; a region whose data is
+   unusable is reported as failed and skipped, the others go on.
+3. Tasks are scheduled: a region's notebooks run in numeric order (later ones
+   read earlier results); regions run in parallel on a dask.distributed
+   cluster (an embedded LocalCluster, or ``--scheduler`` for an existing one),
+   or in-process with ``--workers 1``.
+4. Each task (:func:`execute_task`) runs papermill into a staging folder,
+   exports HTML there, and only then renames ``.ipynb``, ``.results.json`` and
+   ``.html`` into place: a killed or failed task never leaves a half-written
+   playbook. A failed task keeps its executed notebook (with the error).
+5. ``manifest.json`` and ``index.html`` are written; the exit status is 0 only
+   when every playbook was produced.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .config import Engagement, load_engagement, sha256_file
+from .errors import CxError, ConfigError, DataError
+from .report import write_json_atomic
+
+SUMMARY_NOTEBOOK = "99_summary"
+NB_NAME = re.compile(r"^\d{2}_[a-z0-9_]+$")
+PACKAGES = ("cxkit", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy", "scipy",
+            "matplotlib", "seaborn", "pingouin", "statsmodels", "factor_analyzer", "semopy",
+            "numpy-financial", "pyxform", "pyreadstat", "dask", "distributed", "pydantic", "jieba")
+
+
+def notebooks_dir() -> Path:
+    """Folder of the playbook notebooks: $CX_NOTEBOOKS, else ``notebooks/`` of the source tree."""
+    env = os.environ.get("CX_NOTEBOOKS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def available_notebooks(folder: Path | None = None) -> list[str]:
+    """Notebook names (``NN_topic``) found in the notebooks folder, sorted."""
+    folder = folder or notebooks_dir()
+    return sorted(p.stem for p in folder.glob("*.ipynb") if NB_NAME.match(p.stem))
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class Task:
+    region: str                       # region name, or "_engagement" for the summary
+    notebook: str
+    params: dict[str, Any]
+    input_path: str
+    out_dir: str                      # run output folder (--out)
+    fingerprint: str = ""
+    depends: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.region}/{self.notebook}"
+
+    @property
+    def region_dir(self) -> Path:
+        return Path(self.out_dir) / self.region
+
+    def outputs(self) -> dict[str, Path]:
+        d = self.region_dir
+        return {"html": d / f"{self.notebook}.html", "ipynb": d / f"{self.notebook}.ipynb",
+                "results": d / f"{self.notebook}.results.json"}
+
+
+def _error_message(exc: BaseException) -> str:
+    """A one-line, user-facing message for a task failure (no traceback)."""
+    try:
+        from papermill.exceptions import PapermillExecutionError
+    except ModuleNotFoundError:  # pragma: no cover
+        PapermillExecutionError = ()  # type: ignore
+    if isinstance(exc, PapermillExecutionError):
+        msg = f"{exc.ename}: {exc.evalue}"
+        if exc.ename not in ("CxError", "ConfigError", "DataError", "AnalysisError"):
+            msg += f" (cell {exc.exec_count})"
+        return msg
+    if isinstance(exc, CxError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
+    """Run one (region, notebook): papermill → HTML → results, all renamed into place at the end.
+
+    Never raises: returns a status record for the manifest. Extra positional
+    arguments (upstream results passed by dask for ordering) are ignored.
+    """
+    import papermill as pm
+
+    from .export import export_html
+
+    t0 = time.perf_counter()
+    outs = task.outputs()
+    task.region_dir.mkdir(parents=True, exist_ok=True)
+    for p in outs.values():  # stale outputs of an earlier run must not pass for this run's
+        p.unlink(missing_ok=True)
+    stage = task.region_dir / f".stage-{task.notebook}-{os.getpid()}-{time.time_ns()}"
+    stage.mkdir()
+    staged = {k: stage / v.name for k, v in outs.items()}
+    record: dict[str, Any] = {"region": task.region, "notebook": task.notebook, "status": "failed",
+                              "error": None, "fingerprint": task.fingerprint}
+    try:
+        pm.execute_notebook(
+            task.input_path, str(staged["ipynb"]),
+            parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
+                        "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
+                        "run_dir": str(task.out_dir)},
+            kernel_name="python3", progress_bar=False, log_output=False,
+            cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
+        )
+        if not staged["results"].is_file():
+            raise CxError("the notebook finished without saving its results (pb.save() not called)")
+        export_html(staged["ipynb"], staged["html"], task.params, task.notebook)
+        os.replace(staged["results"], outs["results"])
+        os.replace(staged["ipynb"], outs["ipynb"])
+        os.replace(staged["html"], outs["html"])  # last: the playbook appears only when complete
+        record.update(status="ok")
+    except BaseException as exc:  # noqa: BLE001 - reported, never propagated
+        record["error"] = _error_message(exc)
+        if os.environ.get("CX_DEBUG"):
+            record["traceback"] = traceback.format_exc()
+        if staged["ipynb"].is_file():  # keep the executed notebook with the error, for diagnosis
+            os.replace(staged["ipynb"], outs["ipynb"])
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        record["seconds"] = round(time.perf_counter() - t0, 3)
+    return record
+
+
+def check_region_data(eng: Engagement) -> dict[str, str]:
+    """Read every region's response and complaint files; return {region: error message} for unusable ones."""
+    from . import io as cxio
+
+    bad: dict[str, str] = {}
+    for name, reg in eng.regions.items():
+        try:
+            if reg.params.get("responses"):
+                cxio.read_responses(reg.params)
+            if reg.params.get("complaints"):
+                cxio.read_complaints(reg.params)
+        except DataError as exc:
+            bad[name] = str(exc)
+    return bad
+
+
+def _fingerprint(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+    return h.hexdigest()[:20]
+
+
+def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
+         nb_folder: Path | None = None) -> list[Task]:
+    """The tasks of a run, in dependency order, each with a fingerprint of everything it depends on."""
+    nb_folder = nb_folder or notebooks_dir()
+    names = available_notebooks(nb_folder)
+    if notebooks:
+        chosen = []
+        for n in notebooks:
+            match = [x for x in names if x == n or x.startswith(n + "_") or x.split("_", 1)[0] == n]
+            if not match:
+                raise ConfigError(f"--notebooks: no notebook '{n}'; available: {', '.join(names)}")
+            chosen += match
+        names = sorted(set(chosen))
+    regional = [n for n in names if n != SUMMARY_NOTEBOOK]
+    nb_sha = {n: sha256_file(nb_folder / f"{n}.ipynb") for n in names}
+    in_sha = {str(p): sha256_file(p) for reg in eng.regions.values() for p in reg.inputs.values()}
+    tasks: list[Task] = []
+    for rname, reg in eng.regions.items():
+        if reg.params.get("notebooks"):
+            allowed = set(reg.params["notebooks"])
+            nbs = [n for n in regional if n in allowed or n.split("_", 1)[0] in allowed]
+        else:
+            nbs = regional
+        prev: list[Task] = []
+        for n in nbs:
+            fp = _fingerprint(__version__, nb_sha[n], reg.params,
+                              {k: in_sha[str(p)] for k, p in reg.inputs.items()}, [t.fingerprint for t in prev])
+            t = Task(rname, n, reg.params, str(nb_folder / f"{n}.ipynb"), str(out_dir), fp, [x.key for x in prev])
+            tasks.append(t)
+            prev = prev + [t]
+    if SUMMARY_NOTEBOOK in names:
+        first = next(iter(eng.regions.values())).params
+        params = {k: v for k, v in first.items() if k not in ("region", "label", "responses", "complaints",
+                                                              "previous_responses", "retest_responses")}
+        params.update(region="_engagement", label="", regions={r: g.params.get("label", r) for r, g in eng.regions.items()})
+        fp = _fingerprint(__version__, nb_sha[SUMMARY_NOTEBOOK], params, [t.fingerprint for t in tasks])
+        tasks.append(Task("_engagement", SUMMARY_NOTEBOOK, params, str(nb_folder / f"{SUMMARY_NOTEBOOK}.ipynb"),
+                          str(out_dir), fp, [t.key for t in tasks]))
+    return tasks
+
+
+def _previous_manifest(out_dir: Path) -> dict[str, dict]:
+    p = out_dir / "manifest.json"
+    if not p.is_file():
+        return {}
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {f"{t['region']}/{t['notebook']}": t for t in data.get("tasks", [])}
+
+
+def _reusable(task: Task, prev: dict[str, dict]) -> bool:
+    rec = prev.get(task.key)
+    return bool(rec and rec.get("status") == "ok" and rec.get("fingerprint") == task.fingerprint
+                and all(p.is_file() for p in task.outputs().values()))
+
+
+@dataclass
+class RunReport:
+    out_dir: Path
+    records: list[dict[str, Any]]
+    manifest_path: Path
+    index_path: Path
+
+    @property
+    def ok(self) -> bool:
+        return all(r["status"] in ("ok", "reused") for r in self.records)
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["status"] not in ("ok", "reused")]
+
+
+def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, regions: list[str] | None = None,
+        notebooks: list[str] | None = None, workers: int | None = None, scheduler: str | None = None,
+        resume: bool = False, progress: Callable[[dict, int, int], None] | None = None) -> RunReport:
+    """Run the engagement's notebooks; write playbooks, results, ``manifest.json`` and ``index.html``.
+
+    Raises :class:`ConfigError` (before anything runs) when the params are invalid.
+    """
+    started = datetime.now(timezone.utc)
+    eng = load_engagement(engagement_dir, regions=regions)
+    out = Path(out_dir) if out_dir else Path("outputs") / eng.name
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = plan(eng, out, notebooks)
+    bad_regions = check_region_data(eng)
+    prev = _previous_manifest(out) if resume else {}
+
+    records: dict[str, dict[str, Any]] = {}
+    to_run: list[Task] = []
+    for t in tasks:
+        if t.region in bad_regions:
+            for p in t.outputs().values():
+                p.unlink(missing_ok=True)
+            records[t.key] = {"region": t.region, "notebook": t.notebook, "status": "failed",
+                              "error": bad_regions[t.region], "seconds": 0.0, "fingerprint": t.fingerprint}
+        elif resume and _reusable(t, prev):
+            records[t.key] = {**prev[t.key], "status": "reused"}
+        else:
+            to_run.append(t)
+    for r in records.values():
+        if progress:
+            progress(r, len(records), len(tasks))
+    done = len(records)
+
+    def _on_done(rec: dict[str, Any]) -> None:
+        nonlocal done
+        done += 1
+        records[f"{rec['region']}/{rec['notebook']}"] = rec
+        if progress:
+            progress(rec, done, len(tasks))
+
+    if to_run:
+        n_workers = workers or max(1, min(os.cpu_count() or 1, len({t.region for t in to_run})))
+        if scheduler or n_workers > 1:
+            _run_dask(to_run, n_workers, scheduler, _on_done)
+        else:
+            for t in to_run:
+                _on_done(execute_task(t))
+
+    ordered = [records[t.key] for t in tasks]
+    manifest = build_manifest(eng, out, ordered, started, {"regions": regions, "notebooks": notebooks,
+                                                           "workers": workers, "scheduler": scheduler,
+                                                           "resume": resume})
+    write_json_atomic(out / "manifest.json", manifest)
+    from .index import write_index
+    index_path = write_index(out, eng, ordered, tasks)
+    return RunReport(out, ordered, out / "manifest.json", index_path)
+
+
+def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
+              on_done: Callable[[dict], None]) -> None:
+    """Submit tasks to dask.distributed with their dependencies; call ``on_done`` as each finishes."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    try:
+        futures = {}
+        for t in tasks:
+            deps = [futures[k] for k in t.depends if k in futures]
+            futures[t.key] = client.submit(execute_task, t, *deps, key=f"cx-{t.key}-{t.fingerprint}",
+                                           pure=False, retries=1)
+        by_future = {f: k for k, f in futures.items()}
+        task_by_key = {t.key: t for t in tasks}
+        for fut in as_completed(list(futures.values())):
+            key = by_future[fut]
+            try:
+                rec = fut.result()
+            except Exception as exc:  # worker died twice, or the task could not be deserialised
+                t = task_by_key[key]
+                rec = {"region": t.region, "notebook": t.notebook, "status": "failed",
+                       "error": f"worker failure: {type(exc).__name__}: {exc}", "seconds": 0.0,
+                       "fingerprint": t.fingerprint}
+            on_done(rec)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def build_manifest(eng: Engagement, out: Path, records: list[dict], started: datetime,
+                   options: dict[str, Any]) -> dict[str, Any]:
+    """The run's manifest: inputs with sha256, resolved params, versions, per-task status and timing."""
+    inputs = {rel: {"path": str(p), "sha256": sha256_file(p)} for rel, p in eng.input_files().items()}
+    return {
+        "engagement": eng.name,
+        "client": eng.raw.get("client"),
+        "wave": eng.raw.get("wave"),
+        "engagement_dir": str(eng.root.resolve()),
+        "out_dir": str(out.resolve()),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "options": options,
+        "versions": package_versions(),
+        "inputs": inputs,
+        "validation_policy": {r: g.params.get("validation", {}).get("policy") for r, g in eng.regions.items()},
+        "params": {r: g.params for r, g in eng.regions.items()},
+        "tasks": [{**r, "outputs": {k: str(Path(r["region"]) / f"{r['notebook']}.{ext}")
+                                     for k, ext in (("html", "html"), ("ipynb", "ipynb"),
+                                                    ("results", "results.json"))
+                                     if (out / r["region"] / f"{r['notebook']}.{ext}").is_file()}}
+                  for r in records],
+        "ok": all(r["status"] in ("ok", "reused") for r in records),
+    }
