@@ -8,7 +8,7 @@ key path as the consultant wrote it (``regions.east.survey.scale_range``) and
 what was expected, before any kernel starts.
 
 Notebook-specific sections (``design``, ``reliability``, ``diagnostics``,
-``roi``, ``allocation``) are validated by the model their module declares in
+``root_cause``, ``roi``, ``allocation``) are validated by the model their module declares in
 :data:`SECTION_MODELS`, so each topic owns its own schema.
 
 Example
@@ -45,6 +45,7 @@ SECTION_MODELS: dict[str, str] = {
     "diagnostics": "cxkit.diagnostics:DiagnosticsParams",
     "roi": "cxkit.roi:RoiParams",
     "allocation": "cxkit.allocation:AllocationParams",
+    "root_cause": "cxkit.rootcause:RootCauseParams",
 }
 
 
@@ -155,16 +156,6 @@ class SurveyParams(_Strict):
         return v
 
 
-class RootCauseParams(_Strict):
-    text_column: str = "comment"
-    codebook: str = "service_fishbone"
-    category_column: str | None = None
-    touchpoint_column: str | None = None
-    chains: list[dict[str, Any]] = Field(default_factory=list)
-    priority: dict[str, Any] = Field(default_factory=dict)
-    human_codes: str | None = None
-
-
 class PrivacyParams(_Strict):
     redact_pii: bool = True
 
@@ -190,7 +181,7 @@ class ResolvedParams(_Strict):
     retest_responses: str | None = None
     targets: dict[str, float] = Field(default_factory=dict)
     survey: SurveyParams = Field(default_factory=SurveyParams)
-    root_cause: RootCauseParams = Field(default_factory=RootCauseParams)
+    root_cause: dict[str, Any] = Field(default_factory=lambda: {"text_column": "comment"})
     privacy: PrivacyParams = Field(default_factory=PrivacyParams)
     validation: ValidationParams = Field(default_factory=ValidationParams)
     notebooks: list[str] | None = None

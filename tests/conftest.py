@@ -1,0 +1,53 @@
+"""Shared fixtures: the demo engagement generated and run once per session."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFDATA = ROOT.parent / "shared" / "refdata"
+
+
+@pytest.fixture(scope="session")
+def refdata() -> Path:
+    if not REFDATA.is_dir():
+        pytest.skip(f"reference data not found at {REFDATA} (../shared/refdata)")
+    return REFDATA
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """A copy of params/demo with freshly generated data (the repo's copy is left alone)."""
+    from cxkit import demo
+
+    d = tmp_path_factory.mktemp("demo")
+    shutil.copy(ROOT / "params" / "demo" / "engagement.yaml", d / "engagement.yaml")
+    for extra in (ROOT / "params" / "demo").iterdir():
+        if extra.is_file() and extra.name != "engagement.yaml":
+            shutil.copy(extra, d / extra.name)
+    demo.generate(d)
+    return d
+
+
+class DemoRun:
+    def __init__(self, out: Path, report):
+        self.out, self.report = out, report
+
+    def results(self, region: str, notebook: str) -> dict:
+        return json.loads((self.out / region / f"{notebook}.results.json").read_text(encoding="utf-8"))
+
+    def html(self, region: str, notebook: str) -> str:
+        return (self.out / region / f"{notebook}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
+    """Every notebook for every demo region, run once (2 dask workers)."""
+    from cxkit.runner import run
+
+    out = tmp_path_factory.mktemp("demo_out")
+    rep = run(demo_dir, out_dir=out, workers=2)
+    return DemoRun(out, rep)
