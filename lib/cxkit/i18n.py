@@ -26,9 +26,13 @@ LANGUAGES = ("zh", "en")
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
     """All strings, merged from the topic files. Raises ValueError on duplicates or gaps."""
+    return load_folder(resources.files("cxkit") / "i18n")
+
+
+def load_folder(folder) -> dict[str, dict[str, str]]:
+    """Merge every ``*.yaml`` string file of ``folder``; ValueError on a duplicate key or a missing language."""
     out: dict[str, dict[str, str]] = {}
     origin: dict[str, str] = {}
-    folder = resources.files("cxkit") / "i18n"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue

@@ -1,0 +1,89 @@
+"""Project hygiene: notebooks stripped and in step with their sources, conda env = pyproject deps."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from cxkit.nbtools import from_percent
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PARAM_NAMES = {"params", "region", "notebook", "results_path", "results_dir", "run_dir"}
+
+
+def test_there_are_notebooks():
+    assert any(p.stem == "00_data_profile" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_committed_without_outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            assert not c.outputs and c.execution_count is None, f"{path.name}: strip outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_matches_source_and_has_parameters(path):
+    src = ROOT / "notebooks" / "src" / f"{path.stem}.py"
+    assert src.is_file(), f"{path.name} has no source {src}"
+    built = from_percent(src.read_text(encoding="utf-8"))
+    nb = nbformat.read(str(path), as_version=4)
+    assert [c.source for c in nb.cells] == [c.source for c in built.cells], \
+        f"rebuild: python -m cxkit.nbtools build {src.relative_to(ROOT)} {path.relative_to(ROOT)}"
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    names = set(re.findall(r"^(\w+)\s*=", params[0].source, re.M))
+    assert names == PARAM_NAMES
+    assert f'notebook = "{path.stem}"' in params[0].source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_thin(path):
+    """Logic lives in lib/cxkit: no function or class definitions, no loops over data frames in notebooks."""
+    nb = nbformat.read(str(path), as_version=4)
+    for c in nb.cells:
+        if c.cell_type != "code":
+            continue
+        assert not re.search(r"^\s*(def|class)\s", c.source, re.M), f"{path.name}: move functions to lib/cxkit"
+        assert "print(" not in c.source, f"{path.name}: show things through pb, not print"
+        assert len(c.source.splitlines()) <= 40, f"{path.name}: a cell over 40 lines belongs in lib/cxkit"
+
+
+def _norm(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$", req)
+    name = re.sub(r"[-_.]+", "-", m.group(1)).lower()
+    return name, m.group(3).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    pp = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    want = dict(_norm(r) for r in pp["project"]["dependencies"] + pp["project"]["optional-dependencies"]["test"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    have = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            for r in dep.get("pip", []):
+                if not r.startswith("-"):
+                    have.update([_norm(r)])
+        else:
+            have.update([_norm(dep)])
+    for extra in ("python", "pip", "jupyterlab"):
+        have.pop(extra, None)
+    assert have == want, {"only in environment.yml": sorted(set(have.items()) - set(want.items())),
+                          "only in pyproject.toml": sorted(set(want.items()) - set(have.items()))}
+
+
+def test_ci_calls_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and "make test" in ci and "make playbooks" in readme
+
+
+def test_gitignore_outputs():
+    assert "outputs/" in (ROOT / ".gitignore").read_text()
