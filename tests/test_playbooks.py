@@ -1,0 +1,135 @@
+"""End to end: the demo engagement through papermill and nbconvert (the `demo_run` fixture runs it once)."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from cxkit.config import sha256_file
+from cxkit.runner import available_notebooks, run
+from test_report_export import assert_offline_and_codeless
+
+pytestmark = pytest.mark.slow
+REGIONS = ["east", "south", "west", "north"]
+
+
+def test_every_playbook_produced(demo_run):
+    assert demo_run.report.ok, demo_run.report.failures
+    nbs = [n for n in available_notebooks() if n != "99_summary"]
+    for r in REGIONS:
+        for n in nbs:
+            for ext in ("html", "ipynb", "results.json"):
+                assert (demo_run.out / r / f"{n}.{ext}").is_file(), f"{r}/{n}.{ext}"
+    assert (demo_run.out / "index.html").is_file()
+
+
+def test_html_offline_and_without_code(demo_run):
+    pages = list(demo_run.out.rglob("*.html"))
+    assert len(pages) >= 5
+    for p in pages:
+        assert_offline_and_codeless(p.read_text(encoding="utf-8"))
+
+
+def test_playbook_header_and_toc(demo_run):
+    soup = BeautifulSoup(demo_run.html("west", "00_data_profile"), "html.parser")
+    meta = soup.select_one("dl.cx-meta").get_text(" ")
+    for needle in ("示例零售", "西部", "2026Q3", "中文", "cxkit"):
+        assert needle in meta
+    assert len(soup.select("nav.cx-toc a")) >= 5
+    assert soup.select("figure img[src^='data:image/png;base64,']"), "charts embedded as data URIs"
+
+
+def test_manifest(demo_run, demo_dir):
+    m = json.loads((demo_run.out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["ok"] is True and m["engagement"] == "demo-retail"
+    f = demo_dir / "data" / "east_responses.csv"
+    assert m["inputs"]["data/east_responses.csv"]["sha256"] == sha256_file(f)
+    assert "engagement.yaml" in m["inputs"]
+    assert m["params"]["east"]["label"] == "华东" and m["versions"]["papermill"]
+    t = m["tasks"][0]
+    assert {"region", "notebook", "status", "seconds", "error", "outputs"} <= set(t)
+    assert t["outputs"]["html"].endswith(".html")
+
+
+def test_index_grid(demo_run):
+    soup = BeautifulSoup((demo_run.out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    links = {a["href"] for a in soup.select("table.cx-grid a")}
+    for r in REGIONS:
+        assert f"{r}/00_data_profile.html" in links
+    assert_offline_and_codeless(str(soup))
+
+
+def test_profile_results_match_data(demo_run, demo_dir):
+    res = demo_run.results("south", "00_data_profile")
+    df = pd.read_csv(demo_dir / "data" / "south_responses.csv")
+    assert res["n_responses"] == len(df)
+    assert res["segments"]["gold"] == int((df["tier"] == "gold").sum())
+    assert res["missing_share"]["rel4"] == pytest.approx(df["rel4"].isna().mean())
+    assert res["language"] == "zh"
+
+
+def _copy_demo(demo_dir: Path, tmp_path: Path, mutate=None) -> Path:
+    d = tmp_path / "eng"
+    shutil.copytree(demo_dir, d)
+    if mutate:
+        cfg = yaml.safe_load((d / "engagement.yaml").read_text(encoding="utf-8"))
+        mutate(cfg, d)
+        (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return d
+
+
+def test_language_switch_to_english(demo_dir, tmp_path):
+    def to_en(cfg, d):
+        cfg["language"] = "en"
+    d = _copy_demo(demo_dir, tmp_path, to_en)
+    rep = run(d, out_dir=tmp_path / "out", regions=["north"], notebooks=["00"], workers=1)
+    assert rep.ok, rep.failures
+    html = (tmp_path / "out" / "north" / "00_data_profile.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    heads = " ".join(h.get_text() for h in soup.select("h2, nav.cx-toc, .cx-kpi-label, th"))
+    assert "Sample overview" in heads and "Platinum" in html
+    assert not re.search(r"[\u4e00-\u9fff]", heads), "Chinese left in English headings/labels"
+    assert soup.html["lang"] == "en"
+
+
+def test_bad_region_does_not_stop_the_others(demo_dir, tmp_path):
+    def corrupt(cfg, d):
+        p = d / "data" / "west_responses.csv"
+        lines = p.read_text(encoding="utf-8").splitlines()
+        cols = lines[0].split(",")
+        row = lines[5].split(",")
+        row[cols.index("csat")] = "very good"
+        lines[5] = ",".join(row)
+        p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = _copy_demo(demo_dir, tmp_path, corrupt)
+    out = tmp_path / "out"
+    (out / "west").mkdir(parents=True)
+    (out / "west" / "00_data_profile.html").write_text("stale", encoding="utf-8")
+    rep = run(d, out_dir=out, regions=["east", "west"], notebooks=["00"], workers=1)
+    assert not rep.ok
+    fail = {(r["region"], r["notebook"]): r for r in rep.failures}
+    err = fail[("west", "00_data_profile")]["error"]
+    assert "west_responses.csv" in err and "column 'csat'" in err and "rows 6" in err
+    assert not (out / "west" / "00_data_profile.html").exists(), "stale playbook must not survive a failure"
+    assert (out / "east" / "00_data_profile.html").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "west_responses.csv" in index
+
+
+def test_cli_exit_status_on_failure(demo_dir, tmp_path, capsys):
+    from cxkit.cli import main
+
+    def drop_col(cfg, d):
+        p = d / "data" / "north_responses.csv"
+        df = pd.read_csv(p).drop(columns=["nps"])
+        df.to_csv(p, index=False)
+    d = _copy_demo(demo_dir, tmp_path, drop_col)
+    code = main(["run", str(d), "--regions", "north", "--notebooks", "00", "--workers", "1", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1 and "missing required column(s): nps" in err and "Traceback" not in err
