@@ -20,15 +20,6 @@ def _split(s: str | None) -> list[str] | None:
     return [x.strip() for x in s.split(",") if x.strip()] if s else None
 
 
-def _progress(rec: dict, done: int, total: int) -> None:
-    status = rec["status"]
-    mark = {"ok": "ok", "reused": "reused", "failed": "FAILED"}.get(status, status)
-    line = f"[{done:>3}/{total}] {rec['region']:<12} {rec['notebook']:<20} {mark:<7} {rec.get('seconds', 0):6.1f}s"
-    if status == "failed" and rec.get("error"):
-        line += f"  {rec['error'].splitlines()[0][:160]}"
-    print(line, file=sys.stderr, flush=True)
-
-
 def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--regions", help="comma-separated region names (default: all)")
     p.add_argument("--notebooks", help="comma-separated notebook numbers or names, e.g. 02,03")
@@ -39,10 +30,11 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
+    from .progress import RunProgress
     from .runner import run
 
     rep = run(engagement, out_dir=args.out, regions=_split(args.regions), notebooks=_split(args.notebooks),
-              workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=_progress)
+              workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=RunProgress())
     if rep.failures:
         print(f"\n{len(rep.failures)} of {len(rep.records)} playbooks failed:", file=sys.stderr)
         for r in rep.failures:

@@ -124,6 +124,8 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     task.region_dir.mkdir(parents=True, exist_ok=True)
     for p in outs.values():  # stale outputs of an earlier run must not pass for this run's
         p.unlink(missing_ok=True)
+    for old in task.region_dir.glob(f".stage-{task.notebook}-*"):  # left by a killed worker
+        shutil.rmtree(old, ignore_errors=True)
     stage = task.region_dir / f".stage-{task.notebook}-{os.getpid()}-{time.time_ns()}"
     stage.mkdir()
     staged = {k: stage / v.name for k, v in outs.items()}
@@ -137,6 +139,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
                         "run_dir": str(task.out_dir)},
             kernel_name="python3", progress_bar=False, log_output=False,
             cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
+            extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"],
         )
         if not staged["results"].is_file():
             raise CxError("the notebook finished without saving its results (pb.save() not called)")
@@ -216,7 +219,7 @@ def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
         first = next(iter(eng.regions.values())).params
         params = {k: v for k, v in first.items() if k not in ("region", "label", "responses", "complaints",
                                                               "previous_responses", "retest_responses")}
-        params.update(region="_engagement", label="", regions={r: g.params.get("label", r) for r, g in eng.regions.items()})
+        params.update(region="_engagement", label="", regions={r: g.params for r, g in eng.regions.items()})
         fp = _fingerprint(__version__, nb_sha[SUMMARY_NOTEBOOK], params, [t.fingerprint for t in tasks])
         tasks.append(Task("_engagement", SUMMARY_NOTEBOOK, params, str(nb_folder / f"{SUMMARY_NOTEBOOK}.ipynb"),
                           str(out_dir), fp, [t.key for t in tasks]))
@@ -258,7 +261,8 @@ class RunReport:
 
 def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, regions: list[str] | None = None,
         notebooks: list[str] | None = None, workers: int | None = None, scheduler: str | None = None,
-        resume: bool = False, progress: Callable[[dict, int, int], None] | None = None) -> RunReport:
+        resume: bool = False, progress: Callable[[dict, int, int], None] | None = None,
+        notebooks_folder: str | Path | None = None) -> RunReport:
     """Run the engagement's notebooks; write playbooks, results, ``manifest.json`` and ``index.html``.
 
     Raises :class:`ConfigError` (before anything runs) when the params are invalid.
@@ -267,12 +271,14 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
     eng = load_engagement(engagement_dir, regions=regions)
     out = Path(out_dir) if out_dir else Path("outputs") / eng.name
     out.mkdir(parents=True, exist_ok=True)
-    tasks = plan(eng, out, notebooks)
+    tasks = plan(eng, out, notebooks, Path(notebooks_folder) if notebooks_folder else None)
     bad_regions = check_region_data(eng)
     prev = _previous_manifest(out) if resume else {}
 
     records: dict[str, dict[str, Any]] = {}
     to_run: list[Task] = []
+    if progress is not None and hasattr(progress, "start"):
+        progress.start(tasks)
     for t in tasks:
         if t.region in bad_regions:
             for p in t.outputs().values():
@@ -296,13 +302,17 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
             progress(rec, done, len(tasks))
 
     if to_run:
-        n_workers = workers or max(1, min(os.cpu_count() or 1, len({t.region for t in to_run})))
+        n_workers = workers or max(1, min(os.cpu_count() or 1, len(to_run)))
         if scheduler or n_workers > 1:
             _run_dask(to_run, n_workers, scheduler, _on_done)
         else:
             for t in to_run:
                 _on_done(execute_task(t))
 
+    if progress is not None and hasattr(progress, "stop"):
+        progress.stop()
+    for stale in out.glob("*/.stage-*"):  # staging folders of tasks whose worker was killed
+        shutil.rmtree(stale, ignore_errors=True)
     ordered = [records[t.key] for t in tasks]
     manifest = build_manifest(eng, out, ordered, started, {"regions": regions, "notebooks": notebooks,
                                                            "workers": workers, "scheduler": scheduler,

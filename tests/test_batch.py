@@ -1,0 +1,135 @@
+"""Batch runner on a real dask LocalCluster (2 worker processes): isolation, killed workers, --resume."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from cxkit.nbtools import from_percent
+from cxkit.runner import run
+
+pytestmark = pytest.mark.slow
+
+HEAD = '''# %% [parameters]
+params = {}
+region = ""
+notebook = "NB"
+results_path = ""
+results_dir = ""
+run_dir = ""
+'''
+OK_NB = HEAD + '''
+# %%
+from cxkit.report import Playbook
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
+df = pb.responses()
+pb.h2("rows")
+pb.result("n", len(df))
+pb.save();
+'''
+KILLER_NB = HEAD + '''
+# %%
+import os, pathlib, signal
+marker = pathlib.Path(os.environ["CX_TEST_MARKER_DIR"]) / f"{region}.killed"
+if not marker.exists():
+    marker.write_text("x")
+    os.kill(os.getppid(), signal.SIGKILL)   # the dask worker running this task dies mid-task
+from cxkit.report import Playbook
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
+pb.p("survived")
+pb.save();
+'''
+
+
+def _notebooks(folder: Path, **sources: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, src in sources.items():
+        nbformat.write(from_percent(src.replace('"NB"', f'"{name}"')), str(folder / f"{name}.ipynb"))
+    return folder
+
+
+@pytest.fixture()
+def small_engagement(demo_dir, tmp_path) -> Path:
+    d = tmp_path / "eng"
+    (d / "data").mkdir(parents=True)
+    cfg = yaml.safe_load((demo_dir / "engagement.yaml").read_text(encoding="utf-8"))
+    for r in ("east", "south", "west"):
+        df = pd.read_csv(demo_dir / "data" / f"{r}_responses.csv").head(200)
+        df.to_csv(d / "data" / f"{r}_responses.csv", index=False)
+        shutil.copy(demo_dir / "data" / f"{r}_complaints.csv", d / "data" / f"{r}_complaints.csv")
+    cfg["regions"] = {r: cfg["regions"][r] for r in ("east", "south", "west")}
+    (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return d
+
+
+def test_killed_worker_task_is_retried_without_partial_outputs(small_engagement, tmp_path, monkeypatch):
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_killer": KILLER_NB})
+    monkeypatch.setenv("CX_TEST_MARKER_DIR", str(tmp_path))  # inherited by the worker processes
+    out = tmp_path / "out"
+    rep = run(small_engagement, out_dir=out, workers=2, notebooks_folder=nbs)
+    assert all((tmp_path / f"{r}.killed").exists() for r in ("east", "south", "west")), "workers were killed"
+    recs = {(r["region"], r["notebook"]): r for r in rep.records}
+    for r in ("east", "south", "west"):
+        rec = recs[(r, "01_killer")]
+        assert rec["status"] in ("ok", "failed")
+        if rec["status"] == "ok":   # retried on a fresh worker
+            assert (out / r / "01_killer.html").is_file()
+        else:                       # or reported, never half-written
+            assert not (out / r / "01_killer.html").exists() and rec["error"]
+        assert recs[(r, "00_count")]["status"] == "ok"
+    assert not list(out.rglob(".stage-*")), "staging folders cleaned"
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_resume_reruns_only_failed_or_changed(small_engagement, tmp_path):
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_more": OK_NB})
+    out = tmp_path / "out"
+    bad = small_engagement / "data" / "south_responses.csv"
+    good = bad.read_text(encoding="utf-8")
+    df = pd.read_csv(bad)
+    df.loc[3, "csat"] = 42
+    df.to_csv(bad, index=False)
+    rep1 = run(small_engagement, out_dir=out, workers=2, notebooks_folder=nbs)
+    st1 = {(r["region"], r["notebook"]): r["status"] for r in rep1.records}
+    assert st1[("south", "00_count")] == "failed" and st1[("east", "00_count")] == "ok" and st1[("west", "01_more")] == "ok"
+    assert "rows 5" in next(r["error"] for r in rep1.records if r["region"] == "south")
+    html_mtime = (out / "east" / "00_count.html").stat().st_mtime_ns
+
+    bad.write_text(good, encoding="utf-8")               # the consultant fixes the file
+    rep2 = run(small_engagement, out_dir=out, workers=2, notebooks_folder=nbs, resume=True)
+    st2 = {(r["region"], r["notebook"]): r["status"] for r in rep2.records}
+    assert st2[("south", "00_count")] == "ok" and st2[("south", "01_more")] == "ok"
+    assert st2[("east", "00_count")] == "reused" and st2[("west", "01_more")] == "reused"
+    assert (out / "east" / "00_count.html").stat().st_mtime_ns == html_mtime
+    assert rep2.ok
+
+    w = small_engagement / "data" / "west_responses.csv"   # a changed input is redone
+    pd.read_csv(w).head(150).to_csv(w, index=False)
+    rep3 = run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs, resume=True)
+    st3 = {(r["region"], r["notebook"]): r["status"] for r in rep3.records}
+    assert st3[("west", "00_count")] == "ok" and st3[("west", "01_more")] == "ok"
+    assert st3[("east", "00_count")] == "reused"
+    assert json.loads((out / "west" / "00_count.results.json").read_text())["n"] == 150
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["ok"] and m["options"]["resume"] is True
+
+
+def test_failing_notebook_keeps_executed_notebook_and_reports(small_engagement, tmp_path):
+    boom = HEAD + '''
+# %%
+from cxkit.errors import AnalysisError
+raise AnalysisError("the outcome has no variance: every respondent answered 5")
+'''
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_boom": boom})
+    out = tmp_path / "out"
+    rep = run(small_engagement, out_dir=out, regions=["east"], workers=2, notebooks_folder=nbs)
+    rec = {r["notebook"]: r for r in rep.records}["01_boom"]
+    assert rec["status"] == "failed" and "no variance" in rec["error"] and "Traceback" not in rec["error"]
+    assert (out / "east" / "01_boom.ipynb").is_file() and not (out / "east" / "01_boom.html").exists()
+    assert "01_boom.ipynb" in (out / "index.html").read_text(encoding="utf-8")
