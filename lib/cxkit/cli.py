@@ -44,20 +44,41 @@ def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Check params, then every data file of every region; print one report per file.
+
+    The report (stdout) gives per file: rows, columns, format, encoding, policy,
+    and every finding with its column, first spreadsheet rows and examples.
+    Errors are repeated on stderr. Exit 0 when no error was found (warnings
+    allowed), 2 on any error (params errors stop before the data is read).
+    """
     from .config import load_engagement
-    from .runner import check_region_data
+    from .validation import validate_region
 
     eng = load_engagement(args.engagement)
-    bad = check_region_data(eng)
-    for name in eng.regions:
-        if name in bad:
-            print(f"{name}: {bad[name]}", file=sys.stderr)
-        else:
-            print(f"{name}: ok")
-    if bad:
-        print(f"{len(bad)} region(s) with unusable data", file=sys.stderr)
+    errors: list[str] = []
+    n_warn = 0
+    for name, reg in eng.regions.items():
+        reports = validate_region(reg.params)
+        bad = [r for r in reports if not r.ok]
+        status = "ok" if not bad else "ERRORS"
+        print(f"== region {name} ({reg.params.get('label', name)}) · "
+              f"validation.policy {reg.params.get('validation', {}).get('policy', 'error')} · {status}")
+        if not reports:
+            print("  (no data files set for this region)")
+        for rep in reports:
+            print("  " + rep.render().replace("\n", "\n  "))
+            n_warn += len(rep.warnings)
+            if rep.fatal is not None:
+                errors.append(f"{name}: {rep.fatal}")
+            else:
+                errors += [f"{name}: {f.render(rep.file)}" for f in rep.errors]
+    if errors:
+        print(f"\n{len(errors)} error(s) in {len(eng.regions)} region(s):", file=sys.stderr)
+        for e in errors:
+            print("  " + e.replace("\n", "\n  "), file=sys.stderr)
         return 2
-    print(f"{eng.file}: valid ({len(eng.regions)} regions)")
+    warn = f", {n_warn} warning(s)" if n_warn else ""
+    print(f"{eng.file}: valid ({len(eng.regions)} regions{warn})")
     return 0
 
 
