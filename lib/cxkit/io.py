@@ -352,7 +352,7 @@ def _tidy_wenjuanxing(df, info: TableInfo):
         secs = df["所用时间"].astype(str).str.extract(r"(\d+(?:\.\d+)?)")[0]
         df["所用时间"] = pd.to_numeric(secs, errors="coerce")
         info.notes.append("问卷星 export: '所用时间' read as seconds")
-    obj = [c for c in df.columns if df[c].dtype == object]
+    obj = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c].dtype)]
     if obj:
         df[obj] = df[obj].replace(list(MISSING_MARKERS), float("nan"))
     return df
