@@ -1086,6 +1086,68 @@ def tornado(model: RoiModel, uncertainty: Mapping[str, Any] | None = None, q: tu
 
 
 # ============================================================================ presentation helpers
+def by_quarter(cf):
+    """Sum a monthly cash-flow table (:func:`cash_flow_table`) by quarter; cumulative columns take the
+    quarter's last month. The phase is that of the quarter's first month."""
+    q = (cf["month"] - 1) // 3 + 1
+    sums = cf[["cost", "retention", "revenue", "savings", "net"]].groupby(q).sum()
+    last = cf[["cumulative", "discounted_cumulative"]].groupby(q).last()
+    phase = cf["phase"].groupby(q).first()
+    out = sums.join(last)
+    out.insert(0, "phase", phase)
+    out.index.name = "quarter"
+    return out.reset_index()
+
+
+def fmt_value(x: Any) -> str:
+    """A readable input value: thousands separators for large amounts, 4 significant digits otherwise.
+
+    >>> fmt_value(3430804.6), fmt_value(0.0125), fmt_value(500.0)
+    ('3,430,805', '0.0125', '500')
+    """
+    f = _num(x)
+    if f is None:
+        return "–"
+    return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
+
+
+def source_counts(model: RoiModel) -> dict[str, int]:
+    """How many inputs come from each source (document / client / consultant / diagnostics)."""
+    out = {s: 0 for s in SOURCES}
+    for src, _ in model.sources.values():
+        out[src] += 1
+    return out
+
+
+def results_summary(model: RoiModel, base: Mapping[str, Any], tiers, mc: Mapping[str, Any] | None,
+                    vpp: Mapping[str, Any], be: Mapping[str, Any], sc, tor) -> dict[str, Any]:
+    """The key figures written to ``05_roi.results.json`` (documented in docs/results.md)."""
+    out = {
+        "currency": model.params.currency, "horizon_months": model.horizon,
+        "npv": base["npv"], "irr": base["irr"], "payback_month": base["payback_month"],
+        "roi_ratio": base["roi_ratio"], "roi_pct": base["roi_pct"],
+        "pv_benefit": base["pv_benefit"], "pv_cost": base["pv_cost"], "total_investment": base["total_cost"],
+        "pv_by_source": {k: base["pv"][k] for k in ("retention", "revenue", "savings", "terminal")},
+        "roi_by_tier": {r.tier: (None if r.roi_ratio is None or not math.isfinite(r.roi_ratio) else float(r.roi_ratio))
+                        for r in tiers.itertuples()},
+        "value_per_point": vpp["total"], "value_per_point_by_tier": vpp["by_tier"],
+        "break_even_scale": be["scale"], "break_even_uplift_points": be["points"],
+        "planned_uplift_points": be["planned_points"],
+        "scenarios": {r.scenario: {"npv": r.npv, "irr": r.irr, "roi_ratio": r.roi_ratio,
+                                   "payback_month": None if r.payback_month is None or
+                                   (isinstance(r.payback_month, float) and math.isnan(r.payback_month))
+                                   else int(r.payback_month)} for r in sc.itertuples()},
+        "sources": source_counts(model),
+    }
+    mc = mc or {}
+    for k in ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payback_p10", "payback_p50",
+              "payback_p90", "p_payback_in_horizon"):
+        out[k] = mc.get(k)
+    out["mc_draws"] = mc.get("n", 0)
+    out["tornado"] = [{"input": r.input, "swing": r.swing} for r in tor.itertuples()] if tor is not None else []
+    return out
+
+
 def assumptions(model: RoiModel):
     """Every input with its value, source (document / client / consultant / diagnostics) and reference,
     plus whether it has a distribution in the Monte Carlo."""
@@ -1113,6 +1175,12 @@ def input_label(name: str, tier_label=lambda t: t, initiative_label=lambda i: i,
     if parts[0] == "initiatives":
         return f"{initiative_label(parts[1])} · {kind_label(parts[2])}"
     return kind_label(name)
+
+
+def label_inputs(model: RoiModel, names: Sequence[str], t, tier_label, lang: str) -> list[str]:
+    """Translated labels of input names: ``t`` translates ``roi.in_<kind>`` keys, ``tier_label`` tier names."""
+    return [input_label(n, tier_label=tier_label, initiative_label=lambda i: initiative_label(model, i, lang),
+                        kind_label=lambda k: t(f"roi.in_{k}")) for n in names]
 
 
 def initiative_label(model: RoiModel, name: str, lang: str) -> str:
