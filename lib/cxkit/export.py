@@ -60,6 +60,8 @@ def page_meta(params: dict[str, Any], notebook: str, *, today: str | None = None
     t = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
     nb_title = i18n.t(f"nb.{notebook}", lang) if i18n.has(f"nb.{notebook}") else notebook
     region_label = params.get("label") or params.get("region", "")
+    if params.get("region") == "_engagement":
+        region_label = t("summary.whole")
     day = today or params.get("date") or date.today().isoformat()
     return {
         "html_lang": "zh-CN" if lang == "zh" else "en",

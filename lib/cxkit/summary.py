@@ -1,0 +1,163 @@
+"""Engagement summary (notebook 99): regions side by side, each tested against the rest of the engagement.
+
+KPIs are recomputed from every region's responses so that intervals and tests
+are exact; the other sections read the regions' ``.results.json`` files and
+show what is there (a region whose notebook failed shows "–").
+
+Region vs rest tests (two-sided, Holm-corrected across regions):
+
+- CSAT mean (0–100): Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``).
+- CSAT top-2-box: two-proportion z-test (``statsmodels.stats.proportion.proportions_ztest``).
+- NPS: z-test of the difference with trinomial variances, :func:`cxkit.metrics.nps_diff_test`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def load_region_results(run_dir: str | Path, regions: Sequence[str], notebooks: Sequence[str]) -> dict[str, dict[str, dict]]:
+    """{region: {notebook: results dict}} for every results file present under ``run_dir``."""
+    out: dict[str, dict[str, dict]] = {}
+    for r in regions:
+        out[r] = {}
+        for nb in notebooks:
+            p = Path(run_dir) / r / f"{nb}.results.json"
+            if p.is_file():
+                out[r][nb] = json.loads(p.read_text(encoding="utf-8"))
+    return out
+
+
+def get_path(d: Mapping[str, Any] | None, path: str, default: Any = None) -> Any:
+    """``get_path({"a": {"b": 1}}, "a.b") == 1``; missing keys give ``default``."""
+    cur: Any = d
+    for k in path.split("."):
+        if not isinstance(cur, Mapping) or k not in cur:
+            return default
+        cur = cur[k]
+    return cur
+
+
+def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str | None], *,
+                csat_range: tuple[float, float] = (1, 5), top_box: int = 2, conf: float = 0.95) -> pd.DataFrame:
+    """Per region: n, CSAT (0–100) with CI, top-2-box with Wilson CI, NPS with CI; each vs the rest (Holm).
+
+    The "whole" row pools every region. p-values compare a region with all
+    other regions pooled, corrected with Holm's method across regions.
+    """
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
+
+    from . import metrics
+
+    lo, hi = csat_range
+    csat_col, nps_col = outcomes.get("csat"), outcomes.get("nps")
+    rows, p_csat, p_top, p_nps = [], [], [], []
+    names = list(frames)
+    pooled = pd.concat([f.assign(_region=r) for r, f in frames.items()], ignore_index=True)
+    for r in names + ["_all"]:
+        part = pooled if r == "_all" else pooled[pooled["_region"] == r]
+        rest = pooled[pooled["_region"] != r]
+        row: dict[str, Any] = {"region": r, "n": len(part)}
+        if csat_col:
+            c = part[csat_col].dropna().to_numpy(float)
+            s = metrics.csat_summary(c, lo=lo, hi=hi, top_box=top_box, conf=conf)
+            row.update(csat_0_100=s["mean_0_100"], csat_lo=s["ci_low_0_100"], csat_hi=s["ci_high_0_100"],
+                       top2=s["top_box"], top2_lo=s["top_box_low"], top2_hi=s["top_box_high"])
+            if r != "_all":
+                rc = rest[csat_col].dropna().to_numpy(float)
+                p_csat.append(stats.ttest_ind(c, rc, equal_var=False).pvalue)
+                thr = hi - top_box + 1
+                p_top.append(proportions_ztest([(c >= thr).sum(), (rc >= thr).sum()], [len(c), len(rc)])[1])
+        if nps_col:
+            v = part[nps_col].dropna().to_numpy(float)
+            s = metrics.nps_summary(v, conf=conf)
+            row.update(nps=s["nps"], nps_lo=s["ci_low"], nps_hi=s["ci_high"])
+            if r != "_all":
+                p_nps.append(metrics.nps_diff_test(v, rest[nps_col].dropna().to_numpy(float))["p_value"])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col, ps in (("p_csat", p_csat), ("p_top2", p_top), ("p_nps", p_nps)):
+        if ps:
+            adj = multipletests(ps, method="holm")[1]
+            out[col] = list(adj) + [np.nan]
+    return out
+
+
+def significance_mark(p: float, alpha: float = 0.05) -> str:
+    """'*' when ``p < alpha``, '' otherwise (or when p is missing)."""
+    return "*" if p is not None and not pd.isna(p) and p < alpha else ""
+
+
+def significant_regions(kpis: pd.DataFrame, value: str, pcol: str, alpha: float = 0.05) -> tuple[list[str], list[str]]:
+    """Regions significantly above / below the pooled whole on ``value`` (using the Holm-adjusted ``pcol``)."""
+    if pcol not in kpis:
+        return [], []
+    whole = kpis.loc[kpis["region"] == "_all", value].iloc[0]
+    sig = kpis[(kpis["region"] != "_all") & (kpis[pcol] < alpha)]
+    return (sig.loc[sig[value] > whole, "region"].tolist(), sig.loc[sig[value] < whole, "region"].tolist())
+
+
+def kpi_display(kpis: pd.DataFrame, labels: Mapping[str, str], cols: Mapping[str, str]) -> pd.DataFrame:
+    """The KPI table as text: value [low, high] with '*' for significant region-vs-rest differences."""
+    rows = []
+    for _, r in kpis.iterrows():
+        row = {cols["region"]: labels.get(r["region"], r["region"]), cols["n"]: f"{int(r['n']):,}"}
+        if "csat_0_100" in r:
+            row[cols["csat"]] = f"{r['csat_0_100']:.1f} [{r['csat_lo']:.1f}, {r['csat_hi']:.1f}]{significance_mark(r.get('p_csat'))}"
+            row[cols["top2"]] = (f"{100 * r['top2']:.1f}% [{100 * r['top2_lo']:.1f}, {100 * r['top2_hi']:.1f}]"
+                                 f"{significance_mark(r.get('p_top2'))}")
+        if "nps" in r:
+            row[cols["nps"]] = f"{r['nps']:.1f} [{r['nps_lo']:.1f}, {r['nps_hi']:.1f}]{significance_mark(r.get('p_nps'))}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def figures_table(results: Mapping[str, Mapping[str, dict]], spec: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Rows = regions, columns = ``label`` for each (label, notebook, key path) in ``spec``; '–' where absent."""
+    rows = []
+    for r, by_nb in results.items():
+        row = {"region": r}
+        for label, nb, path in spec:
+            row[label] = get_path(by_nb.get(nb), path)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def top_items(results: Mapping[str, Mapping[str, dict]], notebook: str, path: str, k: int = 3) -> pd.DataFrame:
+    """Per region, the ``k`` largest entries of a {name: value} mapping in a results file (e.g. driver weights)."""
+    rows = []
+    for r, by_nb in results.items():
+        d = get_path(by_nb.get(notebook), path)
+        if isinstance(d, Mapping) and d:
+            top = sorted(((v, n) for n, v in d.items() if isinstance(v, (int, float))), reverse=True)[:k]
+            rows.append({"region": r, **{f"#{i + 1}": f"{n} ({v:.0%})" if abs(v) <= 1 else f"{n} ({v:,.1f})"
+                                         for i, (v, n) in enumerate(top)}})
+        else:
+            rows.append({"region": r})
+    return pd.DataFrame(rows)
+
+
+def plot_kpi_forest(kpis: pd.DataFrame, *, value: str, lo: str, hi: str, labels: Mapping[str, str], title: str,
+                    xlabel: str):
+    """Dot-and-interval chart of one KPI per region, with the whole engagement as a reference line."""
+    import matplotlib.pyplot as plt
+
+    regions = kpis[kpis["region"] != "_all"].reset_index(drop=True)
+    whole = kpis.loc[kpis["region"] == "_all", value].iloc[0]
+    fig, ax = plt.subplots(figsize=(6.8, 0.5 * len(regions) + 1.5))
+    y = np.arange(len(regions))
+    ax.errorbar(regions[value], y, xerr=[regions[value] - regions[lo], regions[hi] - regions[value]],
+                fmt="o", capsize=4)
+    ax.axvline(whole, color="grey", ls="--", lw=1)
+    ax.set_yticks(y, [labels.get(r, r) for r in regions["region"]])
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    fig.tight_layout()
+    return fig

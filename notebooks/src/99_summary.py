@@ -1,0 +1,67 @@
+# %% [markdown]
+# # 99 · Engagement summary
+# Runs after every region. Logic in `cxkit.summary`; strings in `cxkit/i18n/summary.yaml`.
+
+# %% [parameters]
+params = {}
+region = ""
+notebook = "99_summary"
+results_path = ""
+results_dir = ""
+run_dir = ""
+
+# %%
+from cxkit import summary
+from cxkit.io import read_responses
+from cxkit.report import Playbook, fmt_num, fmt_pct
+
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
+pb.theme()
+regions = pb.params["regions"]
+labels = {r: p.get("label", r) for r, p in regions.items()}
+labels["_all"] = pb.t("summary.whole")
+notebooks = ["00_data_profile", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi", "06_allocation"]
+results = summary.load_region_results(run_dir, list(regions), notebooks)
+frames = {r: read_responses(p)[0] for r, p in regions.items() if p.get("responses")}
+pb.p(pb.t("summary.intro"))
+
+# %%
+survey = pb.params["survey"]
+kpis = summary.region_kpis(frames, survey["outcomes"], csat_range=tuple(survey["outcome_ranges"]["csat"]))
+pb.h2(pb.t("summary.sec_kpi"))
+pb.table(summary.kpi_display(kpis, labels, {k: pb.t(f"summary.col_{k}") for k in ("region", "n", "csat", "top2", "nps")}))
+better, worse = summary.significant_regions(kpis, "csat_0_100", "p_csat")
+if better:
+    pb.note(pb.t("summary.better", regions="、".join(labels[r] for r in better)), "ok")
+if worse:
+    pb.note(pb.t("summary.worse", regions="、".join(labels[r] for r in worse)), "warn")
+if not better and not worse:
+    pb.p(pb.t("summary.no_diff"))
+pb.figure(summary.plot_kpi_forest(kpis, value="csat_0_100", lo="csat_lo", hi="csat_hi", labels=labels,
+                                  title=pb.t("summary.csat_chart"), xlabel=pb.t("summary.col_csat")))
+pb.figure(summary.plot_kpi_forest(kpis, value="nps", lo="nps_lo", hi="nps_hi", labels=labels,
+                                  title=pb.t("summary.nps_chart"), xlabel=pb.t("summary.col_nps")))
+pb.result("kpis", kpis.set_index("region").to_dict(orient="index"))
+
+# %%
+pb.h2(pb.t("summary.sec_drivers"))
+top = summary.top_items(results, "03_diagnostics", "driver_weights", k=3)
+pb.table(top.assign(region=[labels[r] for r in top["region"]]).rename(columns={"region": pb.t("summary.col_region")}))
+pb.result("top_drivers", top.set_index("region").to_dict(orient="index"))
+
+# %%
+pb.h2(pb.t("summary.sec_roi"))
+roi = summary.figures_table(results, [(pb.t("summary.col_npv"), "05_roi", "npv"),
+                                      (pb.t("summary.col_roi"), "05_roi", "roi_ratio"),
+                                      (pb.t("summary.col_payback"), "05_roi", "payback_month"),
+                                      (pb.t("summary.col_p_npv"), "05_roi", "p_npv_positive")])
+pb.table(roi.assign(region=[labels[r] for r in roi["region"]]).rename(columns={"region": pb.t("summary.col_region")}),
+         percent=[pb.t("summary.col_p_npv")], digits=1)
+pb.result("roi", roi.set_index("region").to_dict(orient="index"))
+
+# %%
+for nb in notebooks:
+    missing = [labels[r] for r in regions if nb not in results[r]]
+    if missing:
+        pb.note(pb.t("summary.missing_nb", notebook=pb.label(f"nb.{nb}", nb), regions="、".join(missing)), "warn")
+pb.save();
