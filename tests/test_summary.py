@@ -55,4 +55,4 @@ def test_results_helpers():
     assert top.loc["east", "#1"] == "x (50%)" and top.loc["east", "#2"] == "y (30%)"
     assert pd.isna(top.loc["west"].get("#1"))
     tab = summary.figures_table(res, [("W", "03_diagnostics", "driver_weights.x")]).set_index("region")
-    assert tab.loc["east", "W"] == 0.5 and tab.loc["west", "W"] is None
+    assert tab.loc["east", "W"] == 0.5 and pd.isna(tab.loc["west", "W"])
