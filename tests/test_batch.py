@@ -133,3 +133,37 @@ raise AnalysisError("the outcome has no variance: every respondent answered 5")
     assert rec["status"] == "failed" and "no variance" in rec["error"] and "Traceback" not in rec["error"]
     assert (out / "east" / "01_boom.ipynb").is_file() and not (out / "east" / "01_boom.html").exists()
     assert "01_boom.ipynb" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_existing_cluster_via_scheduler_address(small_engagement, tmp_path):
+    """`--scheduler tcp://...`: the same run goes to a cluster started with `dask scheduler` / `dask worker`."""
+    import subprocess
+    import sys
+    import time
+
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
+    sched_file = tmp_path / "scheduler.json"
+    dask_bin = Path(sys.executable).parent / "dask"
+    procs = [subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(100):
+            if sched_file.is_file() and sched_file.stat().st_size:
+                break
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(subprocess.Popen([str(dask_bin), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                       "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        rep = run(small_engagement, out_dir=tmp_path / "out", notebooks_folder=nbs, scheduler=address)
+        assert rep.ok, rep.failures
+        assert all((tmp_path / "out" / r / "00_count.html").is_file() for r in ("east", "south", "west"))
+        m = json.loads((tmp_path / "out" / "manifest.json").read_text())
+        assert m["options"]["scheduler"] == address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
