@@ -1,0 +1,605 @@
+"""Scale reliability (notebook 02): item analysis, Cronbach's alpha family, omega, split-half, ICC.
+
+Every figure is computed as R's reference implementation reports it and tested against it:
+:func:`alpha` reproduces ``psych::alpha`` (raw and standardized alpha, Feldt CI, G6(smc),
+average r, S/N, ase, alpha if an item is dropped, raw.r, std.r, r.cor, r.drop),
+:func:`omega_total` reproduces ``psych::omega(x, nfactors = 1)$omega.tot``,
+:func:`split_half` reproduces ``psych::splitHalf`` (max = lambda 4, min = beta, mean) and adds the
+Spearman-Brown odd-even coefficient, :func:`retest_icc` wraps ``pingouin.intraclass_corr``
+(checked against ``psych::ICC``). Validity (EFA, CFA, CR, AVE, HTMT) lives in :mod:`cxkit.validity`.
+
+The module is imported by :mod:`cxkit.config` for :class:`ReliabilityParams`, so only the standard
+library, pydantic and numpy are imported at top level.
+
+Missing data
+------------
+``missing="pairwise"`` (psych's default) computes every covariance on the respondents who answered
+both items and the scale score as the mean of the answered items; ``"listwise"`` first drops every
+respondent with a missing answer on the scale. Respondents who answered none of a scale's items are
+left out of that scale in both cases.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import AnalysisError, DataError
+
+
+# --------------------------------------------------------------------------- params
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Thresholds(_Strict):
+    """Verdict thresholds (defaults: Nunnally 1978 for alpha/omega/CR; Fornell & Larcker 1981 for AVE;
+    Henseler et al. 2015 for HTMT; Hu & Bentler 1999 for CFI, RMSEA, SRMR; Kaiser 1974 for KMO;
+    Koo & Li 2016 for ICC; Terwee et al. 2007 for floor/ceiling; Nunnally for item-rest r)."""
+
+    alpha: float = Field(0.70, gt=0, lt=1)
+    omega: float = Field(0.70, gt=0, lt=1)
+    cr: float = Field(0.70, gt=0, lt=1)
+    ave: float = Field(0.50, gt=0, lt=1)
+    htmt: float = Field(0.85, gt=0, le=1)
+    cfi: float = Field(0.95, gt=0, lt=1)
+    rmsea: float = Field(0.06, gt=0, lt=1)
+    srmr: float = Field(0.08, gt=0, lt=1)
+    kmo: float = Field(0.60, gt=0, lt=1)
+    item_rest: float = Field(0.30, gt=0, lt=1)
+    floor_ceiling: float = Field(0.15, gt=0, lt=1)
+    icc: float = Field(0.75, gt=0, lt=1)
+
+
+class ReliabilityParams(_Strict):
+    """The ``reliability:`` section of ``engagement.yaml`` (every field has a default)."""
+
+    missing: Literal["pairwise", "listwise"] = "pairwise"
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="level of the Feldt and RMSEA intervals")
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    efa: bool = True
+    n_factors: int | None = Field(None, ge=1, description="EFA factors; default: parallel analysis")
+    rotation: Literal["oblimin", "promax", "varimax", "quartimin", "none"] = "oblimin"
+    parallel_iter: int = Field(100, ge=10, le=5000)
+    cross_loading: float = Field(0.30, gt=0, lt=1, description="|loading| that counts as a loading")
+    cfa: bool = True
+    icc_type: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
+    scales: list[str] | None = Field(None, description="scales to analyse (default: all in survey.scales)")
+
+
+# --------------------------------------------------------------------------- preparation
+def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
+                  scale_range: tuple[float, float] | None = None, scale: str = "",
+                  file: str | None = None, missing: str = "pairwise"):
+    """Check a scale's items and return them numeric, reverse-keyed, as a float DataFrame.
+
+    Reverse-keyed items are recoded ``lo + hi - x`` with ``(lo, hi) = scale_range`` (psych::alpha
+    uses the observed minimum and maximum of the scale, identical when both ends were used).
+    Respondents who answered none of the items are dropped; with ``missing="listwise"`` every
+    respondent with a missing answer is dropped.
+
+    Raises
+    ------
+    DataError
+        an item is not in the data (all missing items named), a cell is not a number (column and
+        spreadsheet rows named), or an item has no answer at all.
+    AnalysisError
+        an item has zero variance, or fewer respondents than items remain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 5], "b": [5, 4, 1]})
+    >>> prepare_items(d, ["a", "b"], reverse=["b"], scale_range=(1, 5))["b"].tolist()
+    [1.0, 2.0, 5.0]
+    """
+    import pandas as pd
+
+    label = f"scale '{scale}'" if scale else "scale"
+    items = list(items)
+    absent = [c for c in items if c not in df.columns]
+    if absent:
+        raise DataError(f"{label}: item(s) {', '.join(absent)} not found in the data", file=file,
+                        hint="check survey.scales in engagement.yaml against the column names of the file")
+    if len(items) < 2:
+        raise AnalysisError(f"{label}: a scale needs at least 2 items, got {items}")
+    out = pd.DataFrame(index=df.index)
+    for c in items:
+        s = df[c]
+        num = pd.to_numeric(s, errors="coerce")
+        bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
+        if bad.any():
+            pos = np.flatnonzero(bad.to_numpy())
+            ex = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
+            raise DataError(f"{label}: non-numeric answers ({ex})", file=file, column=c,
+                            rows=[int(p) + 2 for p in pos], hint="fix or blank these cells")
+        out[c] = num.astype(float)
+    empty = [c for c in items if out[c].notna().sum() == 0]
+    if empty:
+        raise DataError(f"{label}: item(s) {', '.join(empty)} have no answer at all", file=file,
+                        hint="remove the item from survey.scales or check the export")
+    if reverse:
+        if scale_range is None:
+            raise ValueError("scale_range is needed to reverse-key items")
+        lo, hi = scale_range
+        for c in reverse:
+            out[c] = lo + hi - out[c]
+    out = out[out.notna().any(axis=1)]
+    if missing == "listwise":
+        out = out.dropna()
+    sd = out.std(ddof=1)
+    flat = [c for c in items if not (sd[c] > 0)]
+    if flat:
+        vals = ", ".join(f"{c} = {out[c].dropna().iloc[0]:g}" if out[c].notna().any() else c for c in flat)
+        raise AnalysisError(f"{label}: item(s) with zero variance (every respondent gave the same answer: {vals}); "
+                            "reliability is undefined", hint="drop the item from the scale or check the data")
+    if len(out) <= len(items):
+        raise AnalysisError(f"{label}: only {len(out)} respondent(s) for {len(items)} items "
+                            f"({missing} missing-data handling); reliability needs more respondents than items",
+                            hint="collect more responses or pool regions")
+    return out
+
+
+def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise-complete covariance matrix (R ``cov(x, use = "pairwise")``) and pair counts.
+
+    For items *i*, *j* the covariance uses the respondents who answered both, with their own
+    means and divisor ``n_ij - 1``; computed with three matrix products, O(n p²).
+
+    >>> c, n = pairwise_cov(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
+    >>> round(c[0, 1], 4), int(n[0, 1])
+    (2.0, 3)
+    """
+    x = np.asarray(x, dtype=float)
+    m = ~np.isnan(x)
+    if m.all():
+        xc = x - x.mean(axis=0)
+        n = np.full((x.shape[1], x.shape[1]), float(x.shape[0]))
+        return xc.T @ xc / (x.shape[0] - 1), n
+    xc = x - np.nanmean(x, axis=0)          # centring only for numerical accuracy
+    mf = m.astype(float)
+    x0 = np.where(m, xc, 0.0)
+    n = mf.T @ mf
+    sxy = x0.T @ x0
+    sx = x0.T @ mf                          # sx[i, j]: sum of x_i over rows where j is present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = (sxy - sx * sx.T / n) / (n - 1)
+    return c, n
+
+
+def pairwise_cor(x: np.ndarray) -> np.ndarray:
+    """Pairwise-complete correlation matrix, as R ``cor(x, use = "pairwise")``.
+
+    Unlike ``cov2cor`` of :func:`pairwise_cov` (which psych::alpha uses), each correlation uses the
+    means *and standard deviations* of the respondents who answered both items.
+
+    >>> r = pairwise_cor(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
+    >>> round(r[0, 1], 4)
+    0.6547
+    """
+    x = np.asarray(x, dtype=float)
+    m = ~np.isnan(x)
+    if m.all():
+        return np.corrcoef(x, rowvar=False)
+    xc = x - np.nanmean(x, axis=0)
+    mf = m.astype(float)
+    x0 = np.where(m, xc, 0.0)
+    n = mf.T @ mf
+    sxy = x0.T @ x0
+    sx = x0.T @ mf
+    sxx = (x0 ** 2).T @ mf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = sxy - sx * sx.T / n
+        den = np.sqrt((sxx - sx ** 2 / n) * (sxx - sx ** 2 / n).T)
+        r = num / den
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _cov2cor(c: np.ndarray) -> np.ndarray:
+    d = 1 / np.sqrt(np.diag(c))
+    return c * d[:, None] * d[None, :]
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations ``1 - 1/diag(R⁻¹)`` (psych::smc; pseudo-inverse as psych's Pinv)."""
+    return 1 - 1 / np.diag(np.linalg.pinv(r))
+
+
+# --------------------------------------------------------------------------- alpha
+@dataclass
+class AlphaResult:
+    """psych::alpha's output: ``total`` (one row of figures), ``drop`` and ``items`` (one row per item)."""
+
+    total: dict[str, float]
+    drop: Any          # DataFrame indexed by item
+    items: Any         # DataFrame indexed by item
+    n_obs: int
+    response_freq: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
+    n = c.shape[0]
+    sc, tr = c.sum(), np.trace(c)
+    sum_r = r.sum()
+    off = r[np.tril_indices(n, -1)]
+    av_r = (sum_r - n) / (n * (n - 1))
+    cc = c @ c
+    q = (2 * n ** 2 / ((n - 1) ** 2 * sc ** 3)) * (sc * (np.trace(cc) + tr ** 2) - 2 * tr * cc.sum())
+    return {"raw_alpha": (1 - tr / sc) * n / (n - 1), "std_alpha": (1 - n / sum_r) * n / (n - 1),
+            "g6_smc": 1 - (n - smc(r).sum()) / sum_r, "average_r": av_r, "s_n": n * av_r / (1 - av_r),
+            "q": q, "var_r": float(np.var(off, ddof=1)) if off.size > 1 else float("nan"),
+            "median_r": float(np.median(off))}
+
+
+def feldt_ci(alpha_value: float, n_obs: int, n_items: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Feldt (1965) confidence interval of Cronbach's alpha, as ``psych::alpha.ci`` and pingouin.
+
+    .. math:: 1 - (1 - \\alpha)\\,F_{1-p/2}(n-1, (n-1)(k-1)) \\;\\le\\; \\alpha \\;\\le\\;
+              1 - (1 - \\alpha)\\,F_{p/2}(n-1, (n-1)(k-1))
+
+    >>> [round(v, 4) for v in feldt_ci(0.8, 100, 5)]
+    [0.7357, 0.8521]
+    """
+    from scipy.stats import f
+
+    p = 1 - confidence
+    df1, df2 = n_obs - 1, (n_obs - 1) * (n_items - 1)
+    return (1 - (1 - alpha_value) * f.ppf(1 - p / 2, df1, df2), 1 - (1 - alpha_value) * f.ppf(p / 2, df1, df2))
+
+
+def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> AlphaResult:
+    """Cronbach's alpha and item statistics exactly as ``psych::alpha`` reports them.
+
+    ``x`` holds one scale's items, already reverse-keyed (see :func:`prepare_items`). With
+    ``C`` the item covariance matrix, ``R`` the correlation matrix, ``k`` items:
+
+    - raw alpha ``k/(k-1) (1 - tr C / ΣC)``; standardized alpha ``k/(k-1) (1 - k / ΣR)``;
+    - G6(smc) (Guttman's lambda 6) ``1 - Σ(1 - smc_i) / ΣR``; average r ``(ΣR - k)/(k(k-1))``;
+      S/N ``k r̄/(1 - r̄)``; ase ``sqrt(Q/n)`` (Duhachek & Iacobucci 2004, psych's Q);
+    - Feldt CI (:func:`feldt_ci`) with n the number of respondents;
+    - alpha if dropped: every figure recomputed without the item;
+    - raw.r: correlation of the item with the scale score (mean of answered items);
+      std.r ``ΣR_i / sqrt(ΣR)``; r.cor: std.r with smc on the diagonal of R (corrected for item
+      overlap and reliability); r.drop: correlation with the sum of the other items (item-rest).
+
+    Pairwise (psych's ``use = "pairwise"``) or listwise (rows dropped before) missing-data handling.
+
+    References
+    ----------
+    Cronbach (1951), Guttman (1945), Feldt (1965); Revelle, ``psych::alpha`` (psych 2.2.9).
+    Checked against psych on bfi agreeableness (A1 reversed), the other bfi scales and the demo scales
+    (tests/test_reliability_parity.py).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2]})
+    >>> round(alpha(d).total["raw_alpha"], 4)
+    0.9184
+    """
+    import pandas as pd
+
+    if missing not in ("pairwise", "listwise"):
+        raise ValueError("missing must be 'pairwise' or 'listwise'")
+    if missing == "listwise":
+        x = x.dropna()
+    names = list(x.columns)
+    xv = x.to_numpy(dtype=float)
+    n_obs, k = xv.shape
+    if k < 2:
+        raise AnalysisError(f"alpha needs at least 2 items, got {names}")
+    c, npair = pairwise_cov(xv)
+    if np.isnan(c).any() or (npair < 3).any():
+        i, j = np.argwhere(np.isnan(c) | (npair < 3))[0]
+        raise AnalysisError(f"items {names[i]} and {names[j]} were answered together by {int(npair[i, j])} "
+                            "respondent(s): their covariance cannot be estimated",
+                            hint="use missing: listwise or check the questionnaire routing")
+    if (np.diag(c) <= 0).any():
+        bad = [names[i] for i in np.flatnonzero(np.diag(c) <= 0)]
+        raise AnalysisError(f"item(s) {', '.join(bad)} have zero variance; alpha is undefined")
+    r = _cov2cor(c)
+    tot = _alpha1(c, r)
+    drops = []
+    for i in range(k):
+        keep = [j for j in range(k) if j != i]
+        if k > 2:
+            d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
+        else:  # psych's two-item convention
+            o = keep[0]
+            d = {"raw_alpha": c[0, 1] / c[o, o], "std_alpha": r[0, 1], "g6_smc": smc(r)[0], "average_r": r[0, 1],
+                 "s_n": r[0, 1] / (1 - r[0, 1]), "q": float("nan"), "var_r": float("nan"), "median_r": r[0, 1]}
+        d["alpha_se"] = math.sqrt(d.pop("q") / n_obs) if n_obs > k and not math.isnan(d.get("q", np.nan)) else float("nan")
+        drops.append(d)
+    drop = pd.DataFrame(drops, index=names)[["raw_alpha", "std_alpha", "g6_smc", "average_r", "s_n", "alpha_se",
+                                             "var_r", "median_r"]]
+    score = np.nanmean(xv, axis=1)
+    # raw.r: cor(total, x, use = "pairwise")
+    raw_r = []
+    for i in range(k):
+        ok = ~np.isnan(xv[:, i])
+        raw_r.append(float(np.corrcoef(score[ok], xv[ok, i])[0, 1]))
+    sum_r = r.sum()
+    std_r = r.sum(axis=0) / math.sqrt(sum_r)
+    rc = r.copy()
+    np.fill_diagonal(rc, smc(r))
+    r_cor = rc.sum(axis=0) / math.sqrt(rc.sum())
+    r_drop = np.array([(c[:, i].sum() - c[i, i]) / math.sqrt(c[i, i] * (np.delete(np.delete(c, i, 0), i, 1).sum()))
+                       for i in range(k)])
+    items = pd.DataFrame({"n": (~np.isnan(xv)).sum(axis=0), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
+                          "r_drop": r_drop, "mean": np.nanmean(xv, axis=0), "sd": np.nanstd(xv, axis=0, ddof=1)},
+                         index=names)
+    lo, hi = feldt_ci(tot["raw_alpha"], n_obs, k, confidence)
+    total = {"raw_alpha": tot["raw_alpha"], "std_alpha": tot["std_alpha"], "g6_smc": tot["g6_smc"],
+             "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": math.sqrt(tot["q"] / n_obs),
+             "mean": float(np.mean(score)), "sd": float(np.std(score, ddof=1)), "median_r": tot["median_r"],
+             "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
+    return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs))
+
+
+# --------------------------------------------------------------------------- omega, split-half
+def _cor(x: Any, missing: str = "pairwise") -> np.ndarray:
+    """Item correlations: R's ``cor(x, use = "pairwise")``, or on complete rows under listwise."""
+    xv = (x.dropna() if missing == "listwise" else x).to_numpy(dtype=float)
+    return pairwise_cor(xv)
+
+
+def _cor_psych(x: Any, missing: str = "pairwise") -> np.ndarray:
+    """``cov2cor(cov(x, use = "pairwise"))``: the correlations psych::alpha and splitHalf use."""
+    xv = (x.dropna() if missing == "listwise" else x).to_numpy(dtype=float)
+    c, _ = pairwise_cov(xv)
+    return _cov2cor(c)
+
+
+def minres_one_factor(r: np.ndarray) -> np.ndarray:
+    """Loadings of a one-factor minimum-residual solution of correlation matrix ``r``
+    (factor_analyzer's ``method="minres"``; psych::fa's default ``fm = "minres"``)."""
+    from .validity import _fa_module
+
+    fa = _fa_module().FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
+    fa.fit(r)
+    lam = fa.loadings_[:, 0]
+    return lam if lam.sum() >= 0 else -lam
+
+
+def omega_total(x: Any, *, missing: str = "pairwise") -> float:
+    """McDonald's omega total of one scale, as ``psych::omega(x, nfactors = 1)$omega.tot``.
+
+    A one-factor minres solution of the item correlation matrix R gives uniquenesses
+    ``u²_i = 1 - λ_i²``; then
+
+    .. math:: \\omega_t = 1 - \\frac{\\sum_i u^2_i}{\\sum_{ij} R_{ij}}
+
+    (McDonald 1999; Revelle & Zinbarg 2009). With one factor omega hierarchical is not defined
+    (psych says so too); see :func:`cxkit.validity.composite_reliability` for the CFA-based omega.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3, 2], "b": [2, 2, 3, 5, 4, 3, 1], "c": [1, 3, 3, 4, 5, 2, 2]})
+    >>> 0.85 < omega_total(d) < 0.95
+    True
+    """
+    r = _cor(x, missing)
+    lam = minres_one_factor(r)
+    return float(1 - (1 - lam ** 2).sum() / r.sum())
+
+
+def split_half(x: Any, *, missing: str = "pairwise") -> dict[str, float]:
+    """Split-half reliabilities from the item correlation matrix (``psych::splitHalf``).
+
+    For every split of the items into halves A and B (sizes ⌊k/2⌋ and ⌈k/2⌉) psych's split-half
+    coefficient is ``4 Σ R_AB / Σ R`` (Guttman/Flanagan-Rulon); ``max`` is Guttman's lambda 4,
+    ``min`` Revelle's beta, ``mean`` the average over all distinct splits. ``sb_odd_even`` is the
+    Spearman-Brown prophecy ``2 r/(1 + r)`` applied to the correlation between the odd- and
+    even-numbered items' totals (Spearman 1910; Brown 1910).
+
+    psych enumerates every split only for an even number of items (for odd k it visits half of
+    them); this function always uses every split, so its max/min/mean equal psych's for even k.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2],
+    ...                   "d": [1, 2, 4, 4, 5, 3]})
+    >>> s = split_half(d); s["min"] <= s["mean"] <= s["max"]
+    True
+    """
+    from itertools import combinations
+
+    r = _cor_psych(x, missing)
+    k = r.shape[0]
+    total = r.sum()
+    vals = []
+    m = k // 2
+    for a in combinations(range(k), m):
+        if k % 2 == 0 and 0 not in a:
+            continue  # the same split seen from the other half
+        v = np.zeros(k)
+        v[list(a)] = 1
+        vals.append(4 * (v @ r @ (1 - v)) / total)
+    odd = np.arange(k) % 2 == 0
+    va, vb = r[np.ix_(odd, odd)].sum(), r[np.ix_(~odd, ~odd)].sum()
+    rab = r[np.ix_(odd, ~odd)].sum() / math.sqrt(va * vb)
+    return {"max": float(max(vals)), "min": float(min(vals)), "mean": float(np.mean(vals)),
+            "sb_odd_even": float(2 * rab / (1 + rab)), "n_splits": len(vals)}
+
+
+# --------------------------------------------------------------------------- item analysis
+def item_analysis(x: Any, scale_range: tuple[float, float], *, n_total: int | None = None):
+    """Per item: n, missing share, mean, sd, skew, floor and ceiling shares.
+
+    ``skew`` is psych::describe's default (type 3): ``b1 = m3 / s³`` with the n-1 standard deviation.
+    Floor/ceiling: share of answers at the lowest/highest scale point (Terwee et al. 2007 flag > 15%).
+    ``n_total`` is the number of respondents for the missing share (default: rows of ``x``).
+
+    >>> import pandas as pd
+    >>> item_analysis(pd.DataFrame({"a": [1., 1, 2, 5, None]}), (1, 5))[["n", "floor", "ceiling"]].round(2)
+       n  floor  ceiling
+    a  4    0.5     0.25
+    """
+    import pandas as pd
+
+    lo, hi = scale_range
+    rows = {}
+    n_all = n_total or len(x)
+    for c in x.columns:
+        v = x[c].dropna().to_numpy(dtype=float)
+        n = len(v)
+        sd = v.std(ddof=1) if n > 1 else float("nan")
+        m3 = ((v - v.mean()) ** 3).mean() if n else float("nan")
+        rows[c] = {"n": n, "missing": 1 - n / n_all, "mean": v.mean() if n else float("nan"), "sd": sd,
+                   "skew": m3 / sd ** 3 if sd and sd > 0 else float("nan"),
+                   "floor": float((v == lo).mean()) if n else float("nan"),
+                   "ceiling": float((v == hi).mean()) if n else float("nan")}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def response_distribution(x: Any, scale_range: tuple[float, float]):
+    """Share of each answer (integer scale points ``lo..hi``) per item; rows items, columns points."""
+    import pandas as pd
+
+    lo, hi = scale_range
+    pts = list(range(int(lo), int(hi) + 1))
+    out = {c: x[c].dropna().round().value_counts(normalize=True).reindex(pts, fill_value=0.0) for c in x.columns}
+    return pd.DataFrame(out).T.rename(columns=lambda p: int(p))
+
+
+def plot_distribution(dist: Any, *, title: str = "", xlabel: str = "", legend_title: str = ""):
+    """Stacked horizontal bars of answer shares per item (rows of :func:`response_distribution`)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(dist) + 1.4))
+    left = np.zeros(len(dist))
+    colors = plt.get_cmap("RdYlGn")(np.linspace(0.1, 0.9, dist.shape[1]))
+    labels = list(dist.index)[::-1]
+    for j, col in enumerate(dist.columns):
+        v = dist[col].to_numpy()[::-1]
+        ax.barh(labels, v, left=left[::-1] if False else left, color=colors[j], label=str(col))
+        left = left + v
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(title=legend_title, ncol=dist.shape[1], loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.5 / max(len(dist), 1)),
+              frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def scale_scores(df: Any, scales: dict[str, dict[str, Any]], scale_range: tuple[float, float]):
+    """Scale scores: mean of the answered items after reverse-keying (NaN when no item answered)."""
+    import pandas as pd
+
+    lo, hi = scale_range
+    out = pd.DataFrame(index=df.index)
+    for name, spec in scales.items():
+        x = df[list(spec["items"])].apply(pd.to_numeric, errors="coerce").astype(float)
+        for c in spec.get("reverse", []):
+            x[c] = lo + hi - x[c]
+        out[name] = x.mean(axis=1)
+    return out
+
+
+# --------------------------------------------------------------------------- analysis of one scale
+def analyse_scale(df: Any, name: str, spec: dict[str, Any], scale_range: tuple[float, float], *,
+                  missing: str = "pairwise", confidence: float = 0.95, file: str | None = None) -> dict[str, Any]:
+    """Everything notebook 02 shows for one scale: items, alpha family, omega, split-half, flags.
+
+    Returns a dict with ``x`` (prepared items), ``items`` (item analysis joined with psych's item
+    statistics and alpha if dropped), ``alpha`` (:class:`AlphaResult`), ``omega_total``,
+    ``split_half`` and ``miskeyed`` (items whose item-rest correlation is negative).
+    """
+    items, reverse = list(spec["items"]), list(spec.get("reverse", []))
+    x = prepare_items(df, items, reverse=reverse, scale_range=scale_range, scale=name, file=file, missing=missing)
+    a = alpha(x, missing=missing, confidence=confidence)
+    ia = item_analysis(x, scale_range, n_total=len(df))
+    tab = ia.join(a.items[["raw_r", "std_r", "r_cor", "r_drop"]]).join(a.drop[["raw_alpha"]].rename(
+        columns={"raw_alpha": "alpha_if_dropped"}))
+    tab.insert(0, "reverse", [c in reverse for c in tab.index])
+    om = omega_total(x, missing=missing) if len(items) >= 3 else float("nan")
+    sh = split_half(x, missing=missing)
+    return {"name": name, "x": x, "items": tab, "alpha": a, "omega_total": om, "split_half": sh,
+            "miskeyed": [c for c in tab.index if tab.loc[c, "r_drop"] < 0]}
+
+
+def recommend(res: dict[str, Any], thresholds: Thresholds | dict | None = None) -> dict[str, Any]:
+    """A plain recommendation for one scale: which item to revise or drop, and what alpha would become.
+
+    Rules (in order): an item with a negative item-rest r is probably mis-keyed → check its
+    reverse-keying; otherwise the item with the lowest item-rest r is flagged when that r is below
+    ``thresholds.item_rest`` *or* dropping it raises alpha; ``action`` is ``"drop"`` when dropping it
+    raises alpha, else ``"revise"``; with no flagged item the action is ``"keep"``.
+    """
+    th = thresholds if isinstance(thresholds, Thresholds) else Thresholds(**(thresholds or {}))
+    tab = res["items"]
+    a = res["alpha"].total["raw_alpha"]
+    out = {"scale": res["name"], "alpha": a, "item": None, "action": "keep", "alpha_if_dropped": None,
+           "item_rest": None}
+    if res["miskeyed"]:
+        it = min(res["miskeyed"], key=lambda c: tab.loc[c, "r_drop"])
+        out.update(item=it, action="check_keying", alpha_if_dropped=float(tab.loc[it, "alpha_if_dropped"]),
+                   item_rest=float(tab.loc[it, "r_drop"]))
+        return out
+    it = tab["r_drop"].idxmin()
+    rd, ad = float(tab.loc[it, "r_drop"]), float(tab.loc[it, "alpha_if_dropped"])
+    if rd < th.item_rest or (ad > a and len(tab) > 2):
+        out.update(item=it, action="drop" if (ad > a and len(tab) > 2) else "revise", alpha_if_dropped=ad,
+                   item_rest=rd)
+    return out
+
+
+def verdict(value: float | None, threshold: float, *, higher_is_better: bool = True) -> str:
+    """'pass', 'fail' or 'n/a' (value missing) for one figure against its threshold.
+
+    >>> verdict(0.72, 0.70), verdict(0.09, 0.06, higher_is_better=False), verdict(None, 0.7)
+    ('pass', 'fail', 'n/a')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    ok = value >= threshold if higher_is_better else value <= threshold
+    return "pass" if ok else "fail"
+
+
+# --------------------------------------------------------------------------- test-retest
+def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dict[str, Any]],
+               scale_range: tuple[float, float], icc_type: str = "ICC2", confidence: float = 0.95):
+    """Test-retest intraclass correlation per scale (scale scores of the same respondents in two waves).
+
+    Respondents are matched on ``id_column``; ``pingouin.intraclass_corr`` (Shrout & Fleiss 1979;
+    McGraw & Wong 1996) computes the ICC; ``ICC2`` (two-way random, absolute agreement, single
+    measure) is the test-retest convention (Koo & Li 2016). pingouin reports 95% intervals only.
+    Checked against ``psych::ICC``.
+
+    Raises
+    ------
+    DataError
+        when fewer than 3 respondents appear in both waves.
+    """
+    import pandas as pd
+    import pingouin as pg
+
+    if confidence != 0.95:
+        raise ValueError("pingouin's ICC intervals are 95% intervals")
+    for which, d in (("first wave", first), ("retest", second)):
+        if id_column not in d.columns:
+            raise DataError(f"the {which} file has no id column '{id_column}'", column=id_column)
+    s1 = scale_scores(first, scales, scale_range).assign(_id=first[id_column].to_numpy())
+    s2 = scale_scores(second, scales, scale_range).assign(_id=second[id_column].to_numpy())
+    both = s1.merge(s2, on="_id", suffixes=("_1", "_2"))
+    if len(both) < 3:
+        raise DataError(f"only {len(both)} respondent(s) appear in both waves (matched on '{id_column}')",
+                        column=id_column, hint="check that the retest file uses the same respondent ids")
+    rows = []
+    for name in scales:
+        pair = both[["_id", f"{name}_1", f"{name}_2"]].dropna()
+        if len(pair) < 3 or pair[[f"{name}_1", f"{name}_2"]].stack().std() == 0:
+            rows.append({"scale": name, "n": len(pair), "icc": float("nan"), "ci_low": float("nan"),
+                         "ci_high": float("nan")})
+            continue
+        long = pair.melt(id_vars="_id", var_name="wave", value_name="score")
+        icc = pg.intraclass_corr(long, targets="_id", raters="wave", ratings="score").set_index("Type")
+        rows.append({"scale": name, "n": len(pair), "icc": float(icc.loc[icc_type, "ICC"]),
+                     "ci_low": float(icc.loc[icc_type, "CI95"][0]), "ci_high": float(icc.loc[icc_type, "CI95"][1])})
+    return pd.DataFrame(rows)

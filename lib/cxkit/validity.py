@@ -1,0 +1,356 @@
+"""Construct validity (notebook 02): KMO, Bartlett, parallel analysis, EFA, CFA, CR, AVE, HTMT.
+
+Each figure matches R's reference implementation (tests/test_reliability_parity.py):
+
+- :func:`kmo`, :func:`bartlett` — ``psych::KMO`` and ``psych::cortest.bartlett`` on the pairwise
+  correlation matrix. factor_analyzer's ``calculate_kmo`` / ``calculate_bartlett_sphericity`` work
+  on raw data only and return NaN as soon as one answer is missing, so they are re-written here on
+  the correlation matrix (test shows the library's NaN).
+- :func:`parallel_analysis` — Horn's (1965) parallel analysis as ``psych::fa.parallel(fa = "pc")``.
+- :func:`efa` — ``factor_analyzer.FactorAnalyzer`` (minres, oblimin), as ``psych::fa``.
+- :func:`cfa` — semopy estimates the model; the fit indices are computed here with lavaan's
+  conventions (chi-square ``N·F_ML``, RMSEA with N and its noncentral-chi-square CI, SRMR) because
+  semopy's RMSEA uses N − 1 and it reports neither SRMR nor the RMSEA interval. semopy's default
+  SLSQP solver stops about 5e-4 short of the ML optimum on Holzinger-Swineford; L-BFGS-B reaches
+  lavaan's estimates (test).
+- :func:`composite_reliability`, :func:`ave`, :func:`htmt` — ``semTools::compRelSEM``,
+  ``semTools::AVE``, ``semTools::htmt`` (semTools 0.5-6).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import AnalysisError
+
+
+def _fa_module():
+    """factor_analyzer, made to work with scikit-learn ≥ 1.8.
+
+    factor_analyzer 0.5.1 calls ``check_array(..., force_all_finite=...)``; scikit-learn 1.8 renamed
+    the argument ``ensure_all_finite`` and removed the old name, so ``FactorAnalyzer.fit`` raises
+    TypeError. The shim translates the argument for factor_analyzer's module only.
+    """
+    import inspect
+
+    import factor_analyzer.factor_analyzer as fam
+
+    ca = fam.check_array
+    if not getattr(ca, "_cx_shim", False) and "force_all_finite" not in inspect.signature(ca).parameters:
+        def check_array(*args, force_all_finite=True, **kw):
+            kw.setdefault("ensure_all_finite", force_all_finite)
+            return ca(*args, **kw)
+        check_array._cx_shim = True
+        fam.check_array = check_array
+    return fam
+
+
+# --------------------------------------------------------------------------- sampling adequacy
+def kmo(r: np.ndarray) -> tuple[float, np.ndarray]:
+    """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item (``psych::KMO``).
+
+    With ``R`` the correlation matrix and ``Q`` the anti-image (partial) correlations
+    ``Q_ij = -R⁻¹_ij / sqrt(R⁻¹_ii R⁻¹_jj)``, off-diagonal sums only:
+
+    .. math:: MSA = \\frac{\\sum R_{ij}^2}{\\sum R_{ij}^2 + \\sum Q_{ij}^2}
+
+    Kaiser (1974): ≥ .60 mediocre, ≥ .70 middling, ≥ .80 meritorious.
+
+    >>> r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    >>> round(kmo(r)[0], 4)
+    0.6309
+    """
+    r = np.asarray(r, dtype=float)
+    inv = np.linalg.inv(r)
+    d = 1 / np.sqrt(np.diag(inv))
+    q = -inv * d[:, None] * d[None, :]
+    r2, q2 = r ** 2, q ** 2
+    np.fill_diagonal(r2, 0)
+    np.fill_diagonal(q2, 0)
+    return float(r2.sum() / (r2.sum() + q2.sum())), r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
+
+
+def bartlett(r: np.ndarray, n: int) -> dict[str, float]:
+    """Bartlett's (1951) test of sphericity (``psych::cortest.bartlett``).
+
+    .. math:: \\chi^2 = -\\left(n - 1 - \\frac{2p + 5}{6}\\right) \\ln|R|, \\quad df = p(p-1)/2
+
+    >>> b = bartlett(np.array([[1, .5], [.5, 1]]), 100); round(b["chisq"], 3), b["df"]
+    (27.813, 1)
+    """
+    from scipy.stats import chi2
+
+    r = np.asarray(r, dtype=float)
+    p = r.shape[0]
+    sign, logdet = np.linalg.slogdet(r)
+    if sign <= 0:
+        raise AnalysisError("the item correlation matrix is singular (an item is a copy or a sum of others); "
+                            "Bartlett's test is undefined")
+    stat = -logdet * (n - 1 - (2 * p + 5) / 6)
+    df = p * (p - 1) // 2
+    return {"chisq": float(stat), "df": int(df), "p": float(chi2.sf(stat, df)), "n": int(n)}
+
+
+def parallel_analysis(r: np.ndarray, n: int, *, n_iter: int = 100, seed: int = 0, quantile: float = 0.95):
+    """Horn's parallel analysis on principal components (``psych::fa.parallel(fa = "pc")``).
+
+    Observed eigenvalues of ``R`` are compared with eigenvalues of correlation matrices of ``n``
+    independent normal variables; the number of components is the count of leading observed
+    eigenvalues above the mean random eigenvalue (psych's rule; the ``quantile`` column is shown
+    for Glorfeld's 1995 variant). The random correlation matrices are drawn exactly, without
+    simulating ``n`` rows: the scatter matrix of ``n`` normal rows is Wishart(n − 1, I) (Bartlett
+    decomposition), so the cost does not grow with ``n``.
+
+    Returns a DataFrame (component, observed, random_mean, random_q) and the number of components.
+    """
+    import pandas as pd
+    from scipy.stats import wishart
+
+    r = np.asarray(r, dtype=float)
+    p = r.shape[0]
+    obs = np.sort(np.linalg.eigvalsh(r))[::-1]
+    rng = np.random.default_rng(seed)
+    w = wishart(df=n - 1, scale=np.eye(p)).rvs(size=n_iter, random_state=rng).reshape(n_iter, p, p)
+    d = 1 / np.sqrt(np.einsum("kii->ki", w))
+    rr = w * d[:, :, None] * d[:, None, :]
+    ev = np.sort(np.linalg.eigvalsh(rr), axis=1)[:, ::-1]
+    mean, q = ev.mean(axis=0), np.quantile(ev, quantile, axis=0)
+    above = obs > mean
+    ncomp = int(np.argmin(above)) if not above.all() else p
+    tab = pd.DataFrame({"component": np.arange(1, p + 1), "observed": obs, "random_mean": mean, "random_q": q})
+    return tab, ncomp
+
+
+# --------------------------------------------------------------------------- EFA
+def efa(r: np.ndarray, n_factors: int, *, items: Sequence[str], rotation: str = "oblimin",
+        cross_loading: float = 0.30):
+    """Exploratory factor analysis of a correlation matrix: minres extraction + rotation.
+
+    ``factor_analyzer.FactorAnalyzer(method="minres")`` (psych::fa's default ``fm = "minres"``) with
+    GPArotation-style oblimin (factor_analyzer's ``Rotator``). Factors are ordered by variance as
+    psych does. An item *cross-loads* when ≥ 2 factors have |loading| ≥ ``cross_loading``; it has
+    *no home* when none has.
+
+    Returns ``(loadings DataFrame with h2, primary factor and flags, factor correlations or None)``.
+    """
+    import pandas as pd
+
+    fam = _fa_module()
+    p = r.shape[0]
+    if n_factors >= p:
+        raise AnalysisError(f"EFA with {n_factors} factors needs more than {n_factors} items (got {p})")
+    fa = fam.FactorAnalyzer(n_factors=n_factors, rotation=None if rotation == "none" or n_factors == 1 else rotation,
+                            method="minres", is_corr_matrix=True)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fa.fit(np.asarray(r, dtype=float))
+    lam = fa.loadings_
+    cols = [f"F{j + 1}" for j in range(n_factors)]
+    tab = pd.DataFrame(lam, index=list(items), columns=cols)
+    big = np.abs(lam) >= cross_loading
+    tab["h2"] = (lam ** 2).sum(axis=1) if getattr(fa, "phi_", None) is None else np.diag(lam @ fa.phi_ @ lam.T)
+    tab["primary"] = [cols[j] for j in np.abs(lam).argmax(axis=1)]
+    tab["cross_loading"] = big.sum(axis=1) >= 2
+    tab["no_home"] = big.sum(axis=1) == 0
+    phi = None if getattr(fa, "phi_", None) is None else pd.DataFrame(fa.phi_, index=cols, columns=cols)
+    return tab, phi
+
+
+# --------------------------------------------------------------------------- CFA
+def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int, *, confidence: float = 0.90) -> dict[str, float]:
+    """ML fit indices with lavaan's conventions (lavaan 0.6 ``fitMeasures``).
+
+    ``S`` is the sample covariance with divisor N, ``Σ`` the model-implied covariance, p items:
+
+    - ``F_ML = ln|Σ| − ln|S| + tr(SΣ⁻¹) − p``; ``χ² = N·F_ML`` (lavaan's ``likelihood = "normal"``);
+      the baseline (independence) model ``χ²_b = −N ln|R|`` on ``p(p−1)/2`` df;
+    - CFI ``1 − max(χ²−df, 0) / max(χ²_b−df_b, χ²−df, 0)`` (Bentler 1990); TLI
+      ``(χ²_b/df_b − χ²/df) / (χ²_b/df_b − 1)``;
+    - RMSEA ``sqrt(max(χ²−df, 0)/(N·df))`` (Steiger 1990) with the noncentral-χ² interval
+      (λ with P(χ²; df, λ) = 0.95 / 0.05 for a 90% interval, RMSEA = sqrt(λ/(N·df)));
+    - SRMR: root mean square of ``(s_ij − σ_ij)/sqrt(s_ii s_jj)`` over the p(p+1)/2 lower-triangle
+      elements, diagonal included (Bentler 1995; lavaan's ``srmr``).
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2 as chi2d, ncx2
+
+    p = s.shape[0]
+    _, ld_sig = np.linalg.slogdet(sigma)
+    _, ld_s = np.linalg.slogdet(s)
+    f = ld_sig - ld_s + np.trace(s @ np.linalg.inv(sigma)) - p
+    x2 = n * f
+    dsd = np.sqrt(np.diag(s))
+    _, ld_r = np.linalg.slogdet(s / np.outer(dsd, dsd))
+    x2b, dfb = -n * ld_r, p * (p - 1) // 2
+    cfi = 1 - max(x2 - df, 0) / max(x2b - dfb, x2 - df, 0) if max(x2b - dfb, x2 - df, 0) > 0 else 1.0
+    tli = (x2b / dfb - x2 / df) / (x2b / dfb - 1) if df > 0 else float("nan")
+    rmsea = math.sqrt(max(x2 - df, 0) / (n * df)) if df > 0 else float("nan")
+    a = (1 - confidence) / 2
+
+    def lam_for(prob):
+        g = lambda lam: ncx2.cdf(x2, df, lam) - prob if lam > 0 else chi2d.cdf(x2, df) - prob
+        if g(0) < 0:
+            return 0.0
+        hi = max(x2, 1.0)
+        while g(hi) > 0:
+            hi *= 2
+        return brentq(g, 0, hi, xtol=1e-12)
+
+    lo_ci = math.sqrt(lam_for(1 - a) / (n * df)) if df > 0 else float("nan")
+    hi_ci = math.sqrt(lam_for(a) / (n * df)) if df > 0 else float("nan")
+    res = (s - sigma) / np.outer(dsd, dsd)
+    srmr = math.sqrt(np.mean(res[np.tril_indices(p)] ** 2))
+    return {"chisq": float(x2), "df": int(df), "pvalue": float(chi2d.sf(x2, df)) if df > 0 else float("nan"),
+            "baseline_chisq": float(x2b), "baseline_df": int(dfb), "cfi": float(cfi), "tli": float(tli),
+            "rmsea": rmsea, "rmsea_ci_low": lo_ci, "rmsea_ci_high": hi_ci, "srmr": srmr, "n": int(n)}
+
+
+def model_syntax(scales: dict[str, Sequence[str]]) -> str:
+    """lavaan/semopy syntax of a simple-structure CFA: ``factor =~ item1 + item2 + ...`` per scale."""
+    return "\n".join(f"{name} =~ {' + '.join(items)}" for name, items in scales.items())
+
+
+def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, solver: str = "L-BFGS-B"):
+    """Confirmatory factor analysis of the declared structure (semopy, ML), lavaan's fit indices.
+
+    ``x`` holds the (reverse-keyed) items; respondents with a missing answer are dropped
+    (listwise, lavaan's default). Factor variances are free and the first loading of each factor is
+    fixed to 1 (lavaan's default marker). Returns a dict with ``fit`` (:func:`fit_indices`),
+    ``loadings`` (item, factor, estimate, std), ``phi`` (factor correlations), ``psi`` (factor
+    variances), ``S`` (ML sample covariance), ``n``.
+
+    Raises
+    ------
+    AnalysisError
+        the optimiser does not converge, the implied covariance is not positive definite, or a
+        variance estimate is negative (Heywood case), with what to do.
+    """
+    import warnings
+
+    import pandas as pd
+    import semopy
+
+    items = [it for its in scales.values() for it in its]
+    data = x[items].dropna()
+    n = len(data)
+    n_par = 2 * len(items) - len(scales) + len(scales) * (len(scales) + 1) // 2
+    df = len(items) * (len(items) + 1) // 2 - n_par
+    if n <= len(items) + 1:
+        raise AnalysisError(f"CFA: only {n} complete response(s) for {len(items)} items")
+    if df < 0:
+        raise AnalysisError(f"CFA: the model has more parameters ({n_par}) than covariances; "
+                            "add items (≥ 3 per factor) or drop the CFA (reliability.cfa: false)")
+    model = semopy.Model(model_syntax(scales))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = model.fit(data, solver=solver)
+        sigma = model.calc_sigma()[0]
+    except Exception as exc:  # semopy raises assorted numpy/scipy errors on degenerate data
+        raise AnalysisError(f"CFA did not converge ({type(exc).__name__}: {exc})",
+                            hint="check for items with almost no variance or scales that are copies of one another; "
+                                 "set reliability.cfa: false to skip the CFA") from None
+    if not getattr(opt, "success", True) or not np.all(np.isfinite(sigma)):
+        raise AnalysisError(f"CFA did not converge ({getattr(opt, 'message', 'optimiser failed')})",
+                            hint="the declared structure may not fit these data; inspect the EFA, "
+                                 "or set reliability.cfa: false to skip the CFA")
+    if np.linalg.eigvalsh(sigma).min() <= 0:
+        raise AnalysisError("CFA: the model-implied covariance matrix is not positive definite",
+                            hint="set reliability.cfa: false to skip the CFA")
+    ins = model.inspect(std_est=True)
+    var = ins[(ins["op"] == "~~") & (ins["lval"] == ins["rval"])]
+    neg = var[var["Estimate"].astype(float) < 0]
+    if len(neg):
+        raise AnalysisError(f"CFA: negative variance estimate for {', '.join(neg['lval'])} (Heywood case); "
+                            "the solution is improper", hint="an item may be nearly redundant or a factor have too few items")
+    order = list(model.vars["observed"])
+    s_full = np.cov(data[order].to_numpy(dtype=float), rowvar=False, ddof=0)
+    fit = fit_indices(s_full, sigma, n, df, confidence=confidence)
+    ld = ins[(ins["op"] == "~") & ins["rval"].isin(list(scales))]
+    loadings = pd.DataFrame({"item": ld["lval"].to_numpy(), "factor": ld["rval"].to_numpy(),
+                             "estimate": ld["Estimate"].astype(float).to_numpy(),
+                             "std": ld["Est. Std"].astype(float).to_numpy()})
+    names = list(scales)
+    psi = pd.Series({f: float(var[var["lval"] == f]["Estimate"].iloc[0]) for f in names})
+    phi = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    cov = ins[(ins["op"] == "~~") & (ins["lval"] != ins["rval"]) & ins["lval"].isin(names)]
+    for _, row in cov.iterrows():
+        v = float(row["Estimate"]) / math.sqrt(psi[row["lval"]] * psi[row["rval"]])
+        phi.loc[row["lval"], row["rval"]] = phi.loc[row["rval"], row["lval"]] = v
+    s = pd.DataFrame(s_full, index=order, columns=order)
+    return {"fit": fit, "loadings": loadings, "phi": phi, "psi": psi, "S": s, "n": n, "syntax": model_syntax(scales)}
+
+
+def composite_reliability(res: dict[str, Any]) -> dict[str, float]:
+    """Composite reliability (omega from the CFA) per factor, as ``semTools::compRelSEM``.
+
+    .. math:: CR_f = \\frac{(\\sum_i \\lambda_i)^2 \\psi_f}{\\mathbf{1}' S_f \\mathbf{1}}
+
+    with unstandardized loadings λ, factor variance ψ and the observed (ML) covariance matrix
+    ``S_f`` of the factor's items (semTools' default ``obs.var = TRUE``; Bentler 2009, Raykov 1997).
+    """
+    ld, psi, s = res["loadings"], res["psi"], res["S"]
+    out = {}
+    for f, grp in ld.groupby("factor", sort=False):
+        it = list(grp["item"])
+        out[f] = float(grp["estimate"].sum() ** 2 * psi[f] / s.loc[it, it].to_numpy().sum())
+    return out
+
+
+def ave(res: dict[str, Any]) -> dict[str, float]:
+    """Average variance extracted per factor, as ``semTools::AVE`` (Fornell & Larcker 1981).
+
+    .. math:: AVE_f = \\frac{\\sum_i \\lambda_i^2 \\psi_f}{\\sum_i s_{ii}}
+
+    (explained variance over observed item variances, semTools' ``obs.var = TRUE``).
+    """
+    ld, psi, s = res["loadings"], res["psi"], res["S"]
+    out = {}
+    for f, grp in ld.groupby("factor", sort=False):
+        it = list(grp["item"])
+        out[f] = float((grp["estimate"] ** 2).sum() * psi[f] / np.diag(s.loc[it, it].to_numpy()).sum())
+    return out
+
+
+def fornell_larcker(ave_: dict[str, float], phi: Any):
+    """Fornell-Larcker table: sqrt(AVE) on the diagonal, factor correlations below; and per factor
+    whether sqrt(AVE) exceeds its largest absolute correlation with another factor."""
+    import pandas as pd
+
+    names = list(phi.index)
+    tab = phi.copy().astype(float)
+    ok = {}
+    for f in names:
+        tab.loc[f, f] = math.sqrt(ave_[f])
+        others = phi.loc[f, [g for g in names if g != f]].abs()
+        ok[f] = bool(math.sqrt(ave_[f]) > (others.max() if len(others) else 0))
+    return tab, pd.Series(ok)
+
+
+def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]]):
+    """Heterotrait-monotrait ratio of correlations (Henseler, Ringle & Sarstedt 2015), as
+    ``semTools::htmt`` (0.5-6, ``htmt2 = FALSE``: arithmetic means of absolute correlations).
+
+    .. math:: HTMT_{ab} = \\frac{\\overline{|r_{ij}|}_{i∈a, j∈b}}
+                               {\\sqrt{\\overline{|r_{ij}|}_{i<j∈a}\\;\\overline{|r_{ij}|}_{i<j∈b}}}
+    """
+    import pandas as pd
+
+    idx = {it: i for i, it in enumerate(items)}
+    r = np.abs(np.asarray(r, dtype=float))
+    names = list(scales)
+    mono = {}
+    for f in names:
+        ii = [idx[i] for i in scales[f]]
+        sub = r[np.ix_(ii, ii)]
+        mono[f] = sub[np.triu_indices(len(ii), 1)].mean()
+    out = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+    for a in names:
+        for b in names:
+            if a < b or a > b:
+                ia, ib = [idx[i] for i in scales[a]], [idx[i] for i in scales[b]]
+                out.loc[a, b] = r[np.ix_(ia, ib)].mean() / math.sqrt(mono[a] * mono[b])
+    return out
