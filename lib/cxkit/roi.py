@@ -261,9 +261,11 @@ class RoiParams(_Strict):
         tot = sum(p.share for p in self.phases)
         if self.phases and abs(tot - 1) > 1e-6:
             raise ValueError(f"phases: shares add up to {tot:.4g}, not 1 (documents: 0.40 / 0.35 / 0.25)")
+        users = [i.name for i in self.initiatives if i.cost_total is not None and not i.phases]
         for p in self.phases:
-            if p.end > T:
-                raise ValueError(f"phases: a phase ends at month {p.end}, after horizon_months {T}")
+            if p.end > T and users:
+                raise ValueError(f"phases: a phase ends at month {p.end}, after horizon_months {T}, and "
+                                 f"initiative '{users[0]}' spreads its cost_total over these phases")
         names = [i.name for i in self.initiatives]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -677,7 +679,7 @@ def _hazard(annual_churn: np.ndarray) -> np.ndarray:
 def monthly_rate(annual: Any) -> Any:
     """Monthly discount rate equivalent to an annual one: (1 + r)^(1/12) − 1.
 
-    >>> round(monthly_rate(0.1), 6)
+    >>> round(float(monthly_rate(0.1)), 6)
     0.007974
     """
     return np.power(1.0 + np.asarray(annual, dtype=float), 1.0 / 12.0) - 1.0
@@ -745,7 +747,7 @@ def payback_months(net: np.ndarray) -> np.ndarray:
     Works row-wise on an (n, T) array (vectorised).
 
     >>> payback_months(np.array([[-10., 4, 4, 4, 1]])).tolist()
-    [3.0]
+    [4.0]
     """
     net = np.atleast_2d(np.asarray(net, dtype=float))
     cum = np.cumsum(net, axis=1)
