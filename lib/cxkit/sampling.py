@@ -681,3 +681,12 @@ def plot_gantt(schedule: pd.DataFrame, labels: Sequence[str], *, title: str, xla
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def compare_allocations(cells: pd.DataFrame, n: int, min_per_cell: int = 0) -> pd.DataFrame:
+    """The integer allocation of ``n`` over ``cells`` (columns stratum, N, S) by each method, side by side."""
+    out = pd.DataFrame({"stratum": cells["stratum"].to_numpy(), "N": cells["N"].to_numpy()})
+    for m in ("proportional", "neyman", "equal"):
+        a = allocate(int(n), cells["N"].to_numpy(), cells["S"].to_numpy(), m, min_per_cell, cells["stratum"].tolist())
+        out[m] = a["n"].to_numpy()
+    return out

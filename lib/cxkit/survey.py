@@ -507,18 +507,18 @@ def codebook(params: Mapping[str, Any]):
             scale_of.setdefault(col, oname)
     rows = [{"variable": survey.get("id_column", "respondent_id"), "module": "", "label_zh": "受访者编号",
              "label_en": "Respondent ID", "type": "id", "allowed": "text", "min": None, "max": None,
-             "values": "", "reverse": False, "scale": "", "relevant": ""}]
+             "values": "", "reverse": False, "scale": "", "dimension": "", "form": "", "relevant": ""}]
     for v, lab in q["frame_variables"].items():
         rows.append({"variable": v, "module": "frame", "label_zh": lab["zh"], "label_en": lab["en"], "type": "frame",
                      "allowed": "any", "min": None, "max": None, "values": "", "reverse": False, "scale": "",
-                     "relevant": ""})
+                     "dimension": "", "form": "", "relevant": ""})
     for it in q["items"]:
         shown, lo, hi, values = _allowed(it, q["choices"])
         rows.append({"variable": it["id"], "module": it["module"], "label_zh": it["label"]["zh"],
                      "label_en": it["label"]["en"], "type": it["type"], "allowed": shown, "min": lo, "max": hi,
                      "values": values, "reverse": bool(reverse_of.get(it["id"], it["reverse"])),
-                     "scale": scale_of.get(it["id"]) or it.get("construct") or it.get("dimension") or "",
-                     "relevant": it.get("relevant") or ""})
+                     "scale": scale_of.get(it["id"]) or "", "dimension": it.get("dimension") or it.get("construct") or "",
+                     "form": it.get("form") or "", "relevant": it.get("relevant") or ""})
     df = pd.DataFrame(rows)
     df["min"] = pd.to_numeric(df["min"], errors="coerce")
     df["max"] = pd.to_numeric(df["max"], errors="coerce")
@@ -689,3 +689,25 @@ def printable(q: Mapping[str, Any], lang: str):
                      "question": it["label"][lang], "answers": answers, "condition": cond,
                      "reverse": bool(it.get("reverse"))})
     return pd.DataFrame(rows)
+
+
+#: seconds per answer by item type (rule of thumb for self-completion on a phone)
+SECONDS_PER_ITEM = {"likert": 6, "select_one": 6, "yes_no": 4, "select_multiple": 10, "integer": 10, "text": 45}
+
+
+def estimated_minutes(q: Mapping[str, Any]) -> float:
+    """Rough completion time: Σ seconds per item type (:data:`SECONDS_PER_ITEM`) / 60, every item counted.
+
+    >>> round(estimated_minutes({"items": [{"type": "likert"}] * 10 + [{"type": "text"}]}), 2)
+    1.75
+    """
+    return sum(SECONDS_PER_ITEM.get(it["type"], 6) for it in q["items"]) / 60
+
+
+def choice_labels(q: Mapping[str, Any], list_name: str, lang: str) -> dict[str, str]:
+    """``{code: label}`` of one answer list of a built questionnaire (empty when the list is not used).
+
+    >>> choice_labels(build_questionnaire({"modules": ["profile"], "items": {"profile": ["tier"]}}), "tier", "en")["gold"]
+    'Gold'
+    """
+    return {o["name"]: o[lang] for o in q.get("choices", {}).get(list_name, [])}
