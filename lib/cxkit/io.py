@@ -245,6 +245,12 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
             sep = _sniff_delimiter(first_line, suffix)
             recs = _first_records(text, sep)
             info = TableInfo(str(path), "csv", enc, delimiter=sep)
+            if recs:
+                heads = [h.strip() for h in recs[0]]
+                dups = sorted({h for h in heads if heads.count(h) > 1})
+                if dups:
+                    raise DataError(f"duplicate column name(s) in the header: {', '.join(map(repr, dups))}", file=file,
+                                    rows=[1], hint="each column header must be unique; rename the copies")
             skip = None
             if format == "qualtrics" or (format == "auto" and _is_qualtrics(recs)):
                 info.format, info.first_data_row, skip = "qualtrics", 4, [1, 2]
@@ -257,8 +263,10 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
             except pd.errors.ParserError as exc:
                 m = re.search(r"line (\d+)", str(exc))
                 if "EOF inside string" in str(exc):
-                    raise DataError(f"the file ends inside a quoted field (starting on line {m.group(1) if m else '?'}): "
-                                    "it was probably cut off", file=file,
+                    r = re.search(r"at row (\d+)", str(exc))  # 0-based, header = row 0
+                    line = int(r.group(1)) + 1 if r else None
+                    raise DataError(f"the file ends inside a quoted field (starting on line {line or '?'}): "
+                                    "it was probably cut off", file=file, rows=[line] if line else None,
                                     hint="export the file again; check that the upload or copy finished") from None
                 if m and "Expected" in str(exc):
                     exp = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))

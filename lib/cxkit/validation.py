@@ -305,7 +305,8 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
         hint = f"the file has: {', '.join(map(str, df.columns[:30]))}"
         if info.format in ("qualtrics", "wenjuanxing", "spss") or any(ord(ch) > 127 for c in df.columns for ch in str(c)):
             hint += f"; map the file's headers to these names with input.{key}.columns"
-        report.add("missing_columns", f"missing required column(s): {', '.join(missing)}", hint=hint)
+        shown = ", ".join(missing[:12]) + (f" … (+{len(missing) - 12} more)" if len(missing) > 12 else "")
+        report.add("missing_columns", f"missing required column(s): {shown}", hint=hint)
     drop: set[int] = set()
     _truncated(report, df, info, drop)
 
