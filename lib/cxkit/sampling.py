@@ -690,3 +690,23 @@ def compare_allocations(cells: pd.DataFrame, n: int, min_per_cell: int = 0) -> p
         a = allocate(int(n), cells["N"].to_numpy(), cells["S"].to_numpy(), m, min_per_cell, cells["stratum"].tolist())
         out[m] = a["n"].to_numpy()
     return out
+
+
+def pilot_display(pp: pd.DataFrame, lang: str, tier_label=lambda t: t) -> pd.DataFrame:
+    """:func:`pilot_power` output formatted for a playbook table (shares as %, means as points).
+
+    Columns: ``target`` (the target's label in ``lang``, else "tier · metric"), ``baseline``,
+    ``goal``, ``power`` (share), ``mde`` (signed text), ``needed`` (customers per tier).
+    """
+    def fmt(v: float, metric: str) -> str:
+        return f"{100 * v:.1f}%" if metric == "proportion" else f"{v:.1f}"
+
+    names = [(lbl or {}).get(lang) or f"{tier_label(t)} · {m}" for lbl, t, m in zip(pp["label"], pp["tier"], pp["metric"])]
+    return pd.DataFrame({
+        "target": names,
+        "baseline": [fmt(v, m) for v, m in zip(pp["baseline"], pp["metric"])],
+        "goal": [fmt(v, m) for v, m in zip(pp["target"], pp["metric"])],
+        "power": pp["power"].to_numpy(),
+        "mde": [("+" if v >= 0 else "−") + fmt(abs(v), m) for v, m in zip(pp["mde"], pp["metric"])],
+        "needed": pp["needed_per_tier"].to_numpy(),
+    })

@@ -319,7 +319,10 @@ def build_questionnaire(q: Mapping[str, Any] | None) -> dict[str, Any]:
     ``custom_items`` join their module (a module not in the bank is appended at the end).
 
     Returns ``{"form_id", "title", "version", "default_language", "modules": [{name, label}],
-    "items": [item dicts], "choices": {list: options}}``.
+    "items": [item dicts], "choices": {list: options}, "dropped": [ids], "frame_variables"}``.
+    ``dropped`` lists bank items left out because their answer list is engagement-specific and
+    was not given (e.g. ``region`` without ``choices.region``); an item named in ``items`` is
+    never dropped (a missing list is then an error).
 
     Raises :class:`ConfigError` naming the parameter for an unknown module or item,
     a duplicate id, a missing answer list, or a skip condition that refers to an item
@@ -415,6 +418,14 @@ def build_questionnaire(q: Mapping[str, Any] | None) -> dict[str, Any]:
     choices = {k: list(v) for k, v in bank["choices"].items()}
     for name, opts in q["choices"].items():
         choices[name] = [{"name": str(dict(o)["name"]), "zh": dict(o)["zh"], "en": dict(o)["en"]} for o in opts]
+    # a bank item whose answer list is engagement-specific (region) and was not given is left out,
+    # unless the item was asked for by name
+    named = {i for ids_ in q["items"].values() for i in ids_}
+    dropped = [it["id"] for it in items if it.get("choices") in choices and not choices[it["choices"]]
+               and it["id"] not in named and it["id"] in bank_items()]
+    items = [it for it in items if it["id"] not in dropped]
+    modules = [m for m in modules if any(it["module"] == m["name"] for it in items)]
+    ids = [it["id"] for it in items]
     for it in items:
         if it["type"] in ("likert", "select_one", "select_multiple", "yes_no"):
             lst = it.get("choices") or ("yes_no" if it["type"] == "yes_no" else None)
@@ -439,7 +450,7 @@ def build_questionnaire(q: Mapping[str, Any] | None) -> dict[str, Any]:
     used = list(dict.fromkeys(it["choices"] for it in items if it.get("choices")))
     return {"form_id": q["form_id"], "title": dict(q["title"]), "version": q["version"],
             "default_language": q["default_language"], "modules": modules, "items": items,
-            "choices": {k: choices[k] for k in used}, "frame_variables": {k: dict(v) for k, v in q["frame_variables"].items()}}
+            "choices": {k: choices[k] for k in used}, "dropped": dropped, "frame_variables": {k: dict(v) for k, v in q["frame_variables"].items()}}
 
 
 def _custom_item(c: Mapping[str, Any], module: str) -> dict[str, Any]:

@@ -50,9 +50,12 @@ if results_dir:
     pb.result("xform_warnings", len(xform["warnings"]))
 else:
     pb.note(pb.t("survey.files_not_written"), "info")
-for key, values in survey.consistency_warnings(pb.params):
+if q["dropped"]:
+    pb.note(pb.t("survey.dropped", items=", ".join(q["dropped"])), "warn")
+mismatches = survey.consistency_warnings(pb.params)
+for key, values in mismatches:
     pb.note(pb.t(key, **values), "warn")
-if not survey.consistency_warnings(pb.params):
+if not mismatches:
     pb.note(pb.t("survey.consistent"), "ok")
 pb.result("form_id", q["form_id"])
 pb.result("n_items", len(q["items"]))
@@ -176,19 +179,12 @@ if pilot["targets"]:
     pp = sampling.pilot_power(pilot["per_tier"], pilot["treated_share"], pilot["targets"], pw["alpha"], pw["power"])
     pb.p(pb.t("survey.pilot_text", per=pilot["per_tier"], share=f"{100 * pilot['treated_share']:g}",
               n1=int(pp["n_treated"].iloc[0]), n2=int(pp["n_control"].iloc[0]), power=f"{pw['power']:g}"))
-    names = [(lbl or {}).get(lang) or f"{pb.tier_label(t)} · {m}" for lbl, t, m in zip(pp["label"], pp["tier"], pp["metric"])]
-
-    def _fmt(v, metric):
-        return fmt_pct(v, 1) if metric == "proportion" else f"{v:.1f}"
-
-    view = {pb.t("survey.col_target"): names,
-            pb.t("survey.col_baseline"): [_fmt(v, m) for v, m in zip(pp["baseline"], pp["metric"])],
-            pb.t("survey.col_goal"): [_fmt(v, m) for v, m in zip(pp["target"], pp["metric"])],
-            pb.t("survey.col_power"): pp["power"].to_numpy(),
-            pb.t("survey.col_mde"): [("+" if v >= 0 else "") + _fmt(v, m) for v, m in zip(pp["mde"], pp["metric"])],
-            pb.t("survey.col_needed"): pp["needed_per_tier"].to_numpy()}
-    pb.table(pd.DataFrame(view), percent=[pb.t("survey.col_power")], digits=0)
-    for name, r in zip(names, pp.to_dict("records")):
+    view = sampling.pilot_display(pp, lang, pb.tier_label)
+    pb.table(view.rename(columns={"target": pb.t("survey.col_target"), "baseline": pb.t("survey.col_baseline"),
+                                  "goal": pb.t("survey.col_goal"), "power": pb.t("survey.col_power"),
+                                  "mde": pb.t("survey.col_mde"), "needed": pb.t("survey.col_needed")}),
+             percent=[pb.t("survey.col_power")], digits=0)
+    for name, r in zip(view["target"], pp.to_dict("records")):
         if r["power"] < pw["power"]:
             pb.note(pb.t("survey.warn_low_power", target=name, power=f"{100 * r['power']:.0f}",
                          goal=f"{100 * pw['power']:.0f}", needed=f"{r['needed_per_tier']:,}"), "warn")
