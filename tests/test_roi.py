@@ -203,6 +203,18 @@ def test_diagnostics_feed_uplift_and_baselines():
     assert ("roi.fallback_driver", {"initiative": "crm", "driver": "speed", "uplift": "3"}) in m3.notes
 
 
+def test_diagnostics_uplift_rescales_its_distribution():
+    sec = small(initiatives=[{"name": "crm", "monthly_costs": [500_000] * 6, "uplift": 2.0, "driver": "speed",
+                              "gap_closed": 0.5}],
+                uncertainty={"initiatives.crm.uplift": {"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 3.0}})
+    m = roi.build_model(sec, {"driver_weights": {"speed": 0.4}, "driver_performance": {"speed": 60.0}})
+    assert m.base["initiatives.crm.uplift"] == pytest.approx(8.0)
+    d = m.uncertainty["initiatives.crm.uplift"]
+    assert (d.low, d.mode, d.high) == pytest.approx((4.0, 8.0, 12.0))
+    assert m.params.uncertainty["initiatives.crm.uplift"].mode == 2.0      # params untouched
+    assert ("roi.rescaled_dist", {"initiative": "crm", "factor": "4.00"}) in m.notes
+
+
 def test_churn_slope_fit_matches_statsmodels_wls():
     sm = pytest.importorskip("statsmodels.api")
     bands = [{"satisfaction": 55, "churn": 0.34, "customers": 800}, {"satisfaction": 65, "churn": 0.28, "customers": 2500},
@@ -281,7 +293,7 @@ def test_monte_carlo_mean_of_linear_model_within_3_se():
     }
     m = roi.build_model(sec)
     mc = roi.monte_carlo(m, n=20_000, seed=3)
-    means = {k: roi.dist_mean(v) for k, v in m.params.uncertainty.items()}
+    means = {k: roi.dist_mean(v) for k, v in m.uncertainty.items()}
     analytic = roi.summary(m, means)["npv"]
     assert abs(mc["npv_mean"] - analytic) < 3 * mc["npv_se"], (mc["npv_mean"], analytic, mc["npv_se"])
     assert max(mc["clipped"].values()) < 1e-3
@@ -297,7 +309,7 @@ def test_same_seed_same_draws():
         np.testing.assert_array_equal(a["draws"][k], b["draws"][k])
     assert not np.array_equal(a["npv"], c["npv"])
     # an input's draws do not depend on which other inputs are uncertain
-    only = {"churn_per_point": m.params.uncertainty["churn_per_point"]}
+    only = {"churn_per_point": m.uncertainty["churn_per_point"]}
     d, _ = roi.draw_inputs(m, 2_000, 42, only)
     np.testing.assert_array_equal(d["churn_per_point"], a["draws"]["churn_per_point"])
 
@@ -317,7 +329,7 @@ def test_tornado_sorted_and_consistent():
     assert list(tor["swing"]) == sorted(tor["swing"], reverse=True)
     row = tor.iloc[0]
     assert roi.summary(m, {row["input"]: row["high"]})["npv"] == pytest.approx(row["npv_high"])
-    assert row["low"] == pytest.approx(roi.dist_quantile(m.params.uncertainty[row["input"]], 0.1))
+    assert row["low"] == pytest.approx(roi.dist_quantile(m.uncertainty[row["input"]], 0.1))
 
 
 # ----------------------------------------------------------------------------- bad input

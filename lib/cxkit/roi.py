@@ -378,6 +378,7 @@ class RoiModel:
     tier_cost_share: np.ndarray     # (I, K): share of the initiative's cost charged to each tier
     satisfaction: np.ndarray        # (K,): baseline 0–100 (nan when unknown)
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    uncertainty: dict[str, Distribution] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -509,6 +510,7 @@ def build_model(section: Mapping[str, Any] | RoiParams, diagnostics: Mapping[str
         elif tier.satisfaction is not None:
             sat[k] = tier.satisfaction
 
+    unc = {k: d.model_copy() for k, d in p.uncertainty.items()}
     weights = diag.get("driver_weights") if isinstance(diag.get("driver_weights"), dict) else {}
     perf = diag.get("driver_performance") if isinstance(diag.get("driver_performance"), dict) else {}
     I, K = len(inis), len(tiers)
@@ -531,6 +533,11 @@ def build_model(section: Mapping[str, Any] | RoiParams, diagnostics: Mapping[str
                 notes.append(("roi.fallback_driver", {"initiative": ini.name, "driver": ini.driver,
                                                       "uplift": f"{ini.uplift.value:g}"}))
         put(f"initiatives.{ini.name}.uplift", up, src, ref)
+        key = f"initiatives.{ini.name}.uplift"
+        if src == "diagnostics" and key in unc and ini.uplift.value != 0:
+            # the consultant's range was set around the params value: keep it relative to the new base
+            unc[key] = _scale_dist(unc[key], up / ini.uplift.value)
+            notes.append(("roi.rescaled_dist", {"initiative": ini.name, "factor": f"{up / ini.uplift.value:.2f}"}))
         put(f"initiatives.{ini.name}.complaint_cost_reduction", ini.complaint_cost_reduction.value,
             ini.complaint_cost_reduction.source, ini.complaint_cost_reduction.ref)
         ramp[i] = ramp_profile(ini.start_month, ini.ramp_months, T)
@@ -541,7 +548,19 @@ def build_model(section: Mapping[str, Any] | RoiParams, diagnostics: Mapping[str
             wts = custs * reach[i]
         alloc[i] = wts / wts.sum() if wts.sum() > 0 else reach[i] / max(reach[i].sum(), 1)
     return RoiModel(params=p, horizon=T, tiers=tiers, initiatives=inis, base=base, cost_shape=shape, ramp=ramp,
-                    reach=reach, tier_cost_share=alloc, satisfaction=sat, sources=sources, notes=notes)
+                    reach=reach, tier_cost_share=alloc, satisfaction=sat, sources=sources, notes=notes,
+                    uncertainty=unc)
+
+
+def _scale_dist(d: Distribution, factor: float) -> Distribution:
+    """The same distribution with every location/scale parameter multiplied by ``factor`` (> 0),
+    clamped to the uplift range."""
+    upd = {k: getattr(d, k) * factor for k in ("low", "mode", "high", "mean", "sd") if getattr(d, k) is not None}
+    lo, hi = INPUT_DOMAIN["uplift"]
+    for k in ("low", "mode", "high"):
+        if k in upd:
+            upd[k] = float(np.clip(upd[k], lo, hi))
+    return d.model_copy(update=upd)
 
 
 def _num(v: Any) -> float | None:
@@ -1013,7 +1032,7 @@ def draw_inputs(model: RoiModel, n: int, seed: int, uncertainty: Mapping[str, An
     Returns ``(draws, clipped_share)``: arrays of shape (n,) per input, and the
     share of draws of each input that had to be clipped (e.g. a normal churn below 0).
     """
-    unc = model.params.uncertainty if uncertainty is None else uncertainty
+    unc = model.uncertainty if uncertainty is None else uncertainty
     draws, clipped = {}, {}
     for name in sorted(unc):
         if name not in model.base:
@@ -1072,7 +1091,7 @@ def tornado(model: RoiModel, uncertainty: Mapping[str, Any] | None = None, q: tu
     """
     import pandas as pd
 
-    unc = model.params.uncertainty if uncertainty is None else uncertainty
+    unc = model.uncertainty if uncertainty is None else uncertainty
     base = summary(model)["npv"]
     rows = []
     for name, dist in unc.items():
@@ -1156,7 +1175,7 @@ def assumptions(model: RoiModel):
     plus whether it has a distribution in the Monte Carlo."""
     import pandas as pd
 
-    unc = model.params.uncertainty
+    unc = model.uncertainty
     rows = [{"input": k, "value": v, "source": model.sources[k][0], "ref": model.sources[k][1] or "",
              "distribution": _dist_text(unc[k]) if k in unc else ""} for k, v in model.base.items()]
     return pd.DataFrame(rows)

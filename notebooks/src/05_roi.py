@@ -29,7 +29,7 @@ if diag is None:
 else:
     pb.note(pb.t("roi.diag_used", n=roi.source_counts(model)["diagnostics"]), "info")
 for key, values in model.notes:
-    pb.note(pb.t(key, **values), "warn" if diag is not None else "info")
+    pb.note(pb.t(key, **values), "warn" if diag is not None and "fallback" in key else "info")
 
 # %%
 base = roi.summary(model)
@@ -132,7 +132,7 @@ pb.table(sv.rename(columns={"scenario": pb.t("roi.col_scenario"), "npv": pb.t("r
 # %%
 pb.h2(pb.t("roi.sec_mc"))
 seed = int(pb.params.get("seed", 0))
-mc = roi.monte_carlo(model, seed=seed) if model.params.uncertainty else None
+mc = roi.monte_carlo(model, seed=seed) if model.uncertainty else None
 if mc is None:
     pb.note(pb.t("roi.mc_none"), "warn")
 else:
@@ -150,7 +150,7 @@ else:
         pb.note(pb.t("roi.mc_risk", pct=f"{100 * (1 - mc['p_npv_positive']):.1f}"), "warn")
 
 # %%
-tor = roi.tornado(model) if model.params.uncertainty else None
+tor = roi.tornado(model) if model.uncertainty else None
 if tor is not None:
     pb.h2(pb.t("roi.sec_tornado"))
     tl = roi.label_inputs(model, tor["input"], pb.t, pb.tier_label, pb.lang)
