@@ -102,7 +102,7 @@ class TierScoreParams(_Strict):
 class AlertRule(_Strict):
     """Raise an alert when ``metric`` (0–100) falls below ``below`` — overall, or for one tier."""
 
-    metric: Literal["csat_0_100", "top_box", "nps", "nps_0_100", "ces_ease_0_100", "overall"] = "csat_0_100"
+    metric: Literal["satisfaction", "csat_0_100", "top_box", "nps", "nps_0_100", "ces_ease_0_100", "overall"] = "csat_0_100"
     below: float
     tier: str | None = None
 
@@ -114,6 +114,7 @@ class DiagnosticsParams(_Strict):
     top_box: int = Field(2, ge=1, le=3)
     min_group_n: int = Field(30, ge=5)
     padjust: Literal["holm", "bonferroni", "fdr_bh", "sidak", "hommel"] = "holm"
+    segments: list[str] = Field(default_factory=list)   # extra segment columns (besides survey.segment_column)
     # key drivers
     driver_outcome: str = "overall"
     binary_outcome: Literal["promoter", "satisfied", "none"] = "promoter"
@@ -121,6 +122,7 @@ class DiagnosticsParams(_Strict):
     n_boot: int = Field(300, ge=0, le=5000)
     min_driver_n: int = Field(150, ge=20)
     ipa_cross: Literal["mean", "median"] = "mean"
+    ipa_min_spread: float = Field(2.0, ge=0)   # warn when driver performance spans fewer 0-100 points
     # tiers
     spend_column: str | None = "annual_spend"
     spend_bands: dict[str, float] = Field(default_factory=lambda: {

@@ -477,7 +477,7 @@ def servqual_gaps(perception: pd.DataFrame, expectation: pd.DataFrame, *, conf: 
 
     ``perception`` and ``expectation`` hold one column per dimension (same
     names, same rows, same 1..k scale). A negative gap means the service falls
-    short of what customers expect. ``cohen_d`` is pingouin's paired effect size.
+    short of what customers expect. ``cohen_d`` is pingouin's paired effect size, signed like the gap.
 
     Reference: Parasuraman, Zeithaml & Berry (1988), SERVQUAL, *Journal of Retailing* 64(1), 12–40.
     """
@@ -497,8 +497,9 @@ def servqual_gaps(perception: pd.DataFrame, expectation: pd.DataFrame, *, conf: 
             res = {"T": np.nan, "p_val": np.nan, "cohen_d": 0.0}
         else:
             t = pg.ttest(pe["p"], pe["e"], paired=True, confidence=conf)
-            res = {"T": float(t["T"].iloc[0]), "p_val": float(t.filter(like="p").iloc[0, 0]),
-                   "cohen_d": float(t["cohen-d"].iloc[0])}
+            pcol = "p_val" if "p_val" in t else "p-val"      # pingouin ≥ 0.6 / older
+            dcol = "cohen_d" if "cohen_d" in t else "cohen-d"
+            res = {"T": float(t["T"].iloc[0]), "p_val": float(t[pcol].iloc[0]), "cohen_d": float(np.sign(gap.mean()) * abs(t[dcol].iloc[0]))}
         half = float(gap.sem() * stats.t.ppf((1 + conf) / 2, len(gap) - 1))
         rows.append({"dimension": dmn, "n": len(pe), "perception": float(pe["p"].mean()),
                      "expectation": float(pe["e"].mean()), "gap": float(gap.mean()),

@@ -489,3 +489,91 @@ def scorecard(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Mapp
             sub = df[df[group].astype(str) == g]
             rows.append({"group": g, **kpi_values(sub, outcomes, ranges, conf=conf, top_box=top_box)})
     return pd.DataFrame(rows)
+
+
+def difference_tests(df: pd.DataFrame, specs: Sequence[Mapping[str, Any]], group: str, *, min_n: int = 30,
+                     padjust: str = "holm", order: Sequence[str] = ()) -> dict[str, Any]:
+    """Run :func:`compare_groups` for several KPIs of one grouping; collect tidy tables.
+
+    ``specs``: ``{"kpi": label, "column": col, "kind": mean|proportion|nps, "top_threshold"?: x}``.
+    Groups below ``min_n`` are left out (listed in ``skipped``); a KPI that cannot be
+    tested is listed in ``problems`` with the reason instead of stopping the playbook.
+    """
+    omni, pair, skipped, problems = [], [], {}, []
+    for sp in specs:
+        try:
+            r = compare_groups(df, sp["column"], group, kind=sp["kind"], min_n=min_n, padjust=padjust,
+                               drop_small=True, order=order, top_threshold=sp.get("top_threshold"))
+        except AnalysisError as exc:
+            problems.append(f"{sp['kpi']}: {exc.message}")
+            continue
+        skipped.update(r["skipped"])
+        omni.append(r["omnibus"].assign(kpi=sp["kpi"]))
+        if len(r["pairwise"]):
+            pair.append(r["pairwise"].assign(kpi=sp["kpi"]))
+    o = pd.concat(omni, ignore_index=True) if omni else pd.DataFrame()
+    p = pd.concat(pair, ignore_index=True) if pair else pd.DataFrame()
+    if len(o):
+        o = o[["kpi"] + [c for c in o.columns if c != "kpi"]]
+    if len(p):
+        p = p[["kpi"] + [c for c in p.columns if c != "kpi"]]
+    return {"omnibus": o, "pairwise": p, "skipped": skipped, "problems": problems}
+
+
+def default_alert_rules(targets: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Alert rules from the engagement ``targets``: ``csat_alert`` (CSAT 0–100, doc 000: 80) and
+    ``platinum_alert`` (platinum satisfaction 0–100, doc 003: 85).
+
+    >>> default_alert_rules({"csat_alert": 80, "platinum_alert": 85})
+    [{'metric': 'csat_0_100', 'below': 80.0, 'tier': None}, {'metric': 'satisfaction', 'below': 85.0, 'tier': 'platinum'}]
+    """
+    rules = []
+    if "csat_alert" in targets:
+        rules.append({"metric": "csat_0_100", "below": float(targets["csat_alert"]), "tier": None})
+    if "platinum_alert" in targets:
+        rules.append({"metric": "satisfaction", "below": float(targets["platinum_alert"]), "tier": "platinum"})
+    return rules
+
+
+def composite_inputs(values: Mapping[str, float], weights: Mapping[str, float], *, csat_0_100: float | None,
+                     nps: float | None) -> tuple[dict[str, float], list[str]]:
+    """0–100 scores for the KPI composite and the weighted KPIs still without a value.
+
+    Operational values ≤ 1 are read as shares (× 100), larger ones as 0–100 scores;
+    ``satisfaction`` defaults to CSAT on 0–100 and ``nps`` to (NPS + 100) / 2.
+
+    >>> composite_inputs({"fcr": 0.86}, {"fcr": .5, "satisfaction": .3, "nps": .2}, csat_0_100=75.0, nps=10.0)
+    ({'fcr': 86.0, 'satisfaction': 75.0, 'nps': 55.0}, [])
+    """
+    out: dict[str, float] = {}
+    for k, v in values.items():
+        out[k] = to_0_100(v, "share") if float(v) <= 1 else float(v)
+    if "satisfaction" not in out and csat_0_100 is not None:
+        out["satisfaction"] = float(csat_0_100)
+    if "nps" not in out and nps is not None:
+        out["nps"] = to_0_100(nps, "nps")
+    missing = [k for k in weights if k not in out]
+    return {k: out[k] for k in weights if k in out}, missing
+
+
+def wave_table(current: pd.DataFrame, previous: pd.DataFrame, outcomes: Mapping[str, str | None],
+               ranges: Mapping[str, Sequence[float]], *, top_box: int = 2) -> pd.DataFrame:
+    """Wave-over-wave change of each KPI with its test (:func:`wave_change`); ``better`` says if the
+    change is an improvement (lower CES is better)."""
+    rows = []
+    specs = []
+    if outcomes.get("csat"):
+        specs += [("csat", outcomes["csat"], "mean"), ("top_box", outcomes["csat"], "top_box")]
+    if outcomes.get("nps"):
+        specs.append(("nps", outcomes["nps"], "nps"))
+    if outcomes.get("ces"):
+        specs.append(("ces", outcomes["ces"], "mean"))
+    if outcomes.get("overall"):
+        specs.append(("overall", outcomes["overall"], "mean"))
+    for kpi, col, kind in specs:
+        if col not in previous.columns:
+            raise DataError(f"previous wave: column '{col}' not in the data")
+        lo, hi = ranges.get(kpi if kpi != "top_box" else "csat", (1, 5))
+        r = wave_change(current[col], previous[col], kind=kind, lo=lo, hi=hi, top_box=top_box)
+        rows.append({"kpi": kpi, **r, "better": bool(r["change"] < 0 if kpi == "ces" else r["change"] > 0)})
+    return pd.DataFrame(rows)

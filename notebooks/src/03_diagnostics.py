@@ -1,0 +1,402 @@
+# %% [markdown]
+# # 03 · Diagnostics
+# Where the client stands (KPIs with intervals, tiers, gaps, alerts) and what drives satisfaction
+# (relative weights, dominance, IPA, Kano, SERVQUAL). Logic: `cxkit.metrics`, `cxkit.tiers`,
+# `cxkit.drivers`; parameters: `cxkit.diagnostics.DiagnosticsParams`; text: `cxkit/i18n/diagnostics.yaml`.
+
+# %% [parameters]
+params = {}
+region = ""
+notebook = "03_diagnostics"
+results_path = ""
+results_dir = ""
+run_dir = ""
+
+# %%
+import pandas as pd
+
+from cxkit import drivers, i18n, metrics, tiers
+from cxkit.errors import AnalysisError
+from cxkit.report import Playbook, interactive, fmt_num, fmt_pct
+
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
+              results_dir=results_dir) if params else interactive(notebook=notebook)
+pb.theme()
+survey, P, targets = pb.params["survey"], pb.params["diagnostics"], pb.params.get("targets", {})
+df = pb.responses()
+outcomes = {k: v for k, v in survey["outcomes"].items() if v}
+ranges = survey["outcome_ranges"]
+seg = survey.get("segment_column")
+order = list(tiers.TIER_ORDER)
+conf, top_box = P["confidence"], P["top_box"]
+sat_key, sat_col = metrics.satisfaction_column(outcomes)
+T = lambda key, **kw: pb.t(f"diag.{key}", **kw)  # noqa: E731
+group_label = lambda g: pb.t("common.all") if g == "_all" else pb.tier_label(g)  # noqa: E731
+
+
+def show(frame, prefix="col_", percent=(), ints=("n",), digits=1, **per_col):
+    """Display a table with translated headers (diag.<prefix><column>) and per-column decimals."""
+    names = {c: next((pb.t(key) for key in (f"diag.{prefix}{c}", f"diag.col_{c}", f"diag.dim_{c}")
+                      if i18n.has(key)), str(c)) for c in frame.columns}
+    dg = {names[c]: per_col.get(c, 0 if c in ints else digits) for c in frame.columns}
+    pb.table(frame.rename(columns=names), percent=[names[c] for c in percent if c in names], digits=dg)
+
+
+pb.p(T("intro", conf=f"{100 * conf:.0f}"))
+
+# %% [markdown]
+# ## KPI scorecard
+
+# %%
+card = metrics.scorecard(df, outcomes, ranges, group=seg, order=order, conf=conf, top_box=top_box)
+k = card.iloc[0]
+pb.h2(T("sec_kpi"))
+cards = [{"label": T("kpi_sat"), "value": fmt_num(k["satisfaction"], 1), "detail": T(f"sat_from_{sat_key}")}]
+if "csat" in outcomes:
+    cards += [{"label": T("kpi_csat"), "value": fmt_num(k["csat_0_100"], 1),
+               "detail": T("ci", lo=fmt_num(k["csat_low"], 1), hi=fmt_num(k["csat_high"], 1))},
+              {"label": T("kpi_top_box", k=top_box), "value": fmt_pct(k["top_box"]),
+               "detail": T("ci", lo=fmt_pct(k["top_box_low"]), hi=fmt_pct(k["top_box_high"]))}]
+if "nps" in outcomes:
+    cards.append({"label": T("kpi_nps"), "value": fmt_num(k["nps"], 1),
+                  "detail": T("ci", lo=fmt_num(k["nps_low"], 1), hi=fmt_num(k["nps_high"], 1))})
+if "ces" in outcomes:
+    cards.append({"label": T("kpi_ces"), "value": fmt_num(k["ces"], 2),
+                  "detail": T("ci", lo=fmt_num(k["ces_low"], 2), hi=fmt_num(k["ces_high"], 2))})
+pb.kpis(cards)
+pb.p(T("rule_0_100"))
+cols = [c for c in ["group", "n", "satisfaction", "csat_0_100", "csat_low", "csat_high", "top_box", "nps", "nps_low",
+                    "nps_high", "ces", "ces_ease_0_100"] if c in card.columns]
+show(card[cols].assign(group=card["group"].map(group_label)), percent=["top_box"])
+pb.result("n", int(k["n"]))
+pb.result("satisfaction_0_100", k["satisfaction"])
+pb.result("csat_0_100", k.get("csat_0_100"))
+pb.result("csat_mean", k.get("csat"))
+pb.result("csat_top_box", {"share": k.get("top_box"), "low": k.get("top_box_low"), "high": k.get("top_box_high")})
+pb.result("nps", k.get("nps"))
+pb.result("nps_ci", [k.get("nps_low"), k.get("nps_high")])
+pb.result("ces", k.get("ces"))
+pb.result("ces_ease_0_100", k.get("ces_ease_0_100"))
+pb.result("kpi_by_tier", {r["group"]: r.drop("group").to_dict() for _, r in card.iloc[1:].iterrows()})
+
+# %% [markdown]
+# ## Tests of differences between tiers and segments
+
+# %%
+specs = []
+if "csat" in outcomes:
+    specs += [{"kpi": "csat", "column": outcomes["csat"], "kind": "mean"},
+              {"kpi": "top_box", "column": outcomes["csat"], "kind": "proportion",
+               "top_threshold": ranges["csat"][1] - top_box + 1}]
+if "nps" in outcomes:
+    specs.append({"kpi": "nps", "column": outcomes["nps"], "kind": "nps"})
+if "ces" in outcomes:
+    specs.append({"kpi": "ces", "column": outcomes["ces"], "kind": "mean"})
+if "overall" in outcomes:
+    specs.append({"kpi": "overall", "column": outcomes["overall"], "kind": "mean"})
+pb.h2(T("sec_tests"))
+pb.p(T("tests_text", padjust=P["padjust"], min_n=P["min_group_n"]))
+test_summary = {}
+for g in [c for c in [seg, *P["segments"]] if c]:
+    if g not in df.columns:
+        pb.note(T("warn_no_segment", column=g), "warn")
+        continue
+    tests = metrics.difference_tests(df, specs, g, min_n=P["min_group_n"], padjust=P["padjust"], order=order)
+    pb.h3(T("tests_by", column=pb.t("common.tier") if g == seg else g))
+    for name, n in tests["skipped"].items():
+        pb.note(T("warn_small_group", group=group_label(name), n=n, min=P["min_group_n"], column=g), "warn")
+    for msg in tests["problems"]:
+        pb.note(msg, "warn")
+    om, pw = tests["omnibus"], tests["pairwise"]
+    if len(om):
+        show(om.assign(kpi=om["kpi"].map(lambda m: T(f"metric_{m}")), test=om["test"].map(lambda t: T(f"test_{t}")),
+                       effect=om["effect"].map(lambda e: T(f"eff_{e}"))), digits=2, p_value=4, df=0)
+    if len(pw):
+        sig = pw[pw["p_adj"] < 1 - conf]
+        pb.p(T("pairwise_text", n_sig=len(sig), n=len(pw), alpha=f"{1 - conf:.2f}"))
+        pw_show = pw.assign(kpi=pw["kpi"].map(lambda m: T(f"metric_{m}")), a=pw["a"].map(group_label),
+                            b=pw["b"].map(group_label),
+                            effect=pw["effect"].map(lambda e: T(f"eff_{e}"))).drop(columns=["padjust"])
+        show(pw_show, digits=2, p_value=4, p_adj=4)
+    test_summary[g] = {f"{r['kpi']}.{r['test']}": r["p_value"] for _, r in om.iterrows()} if len(om) else {}
+pb.result("difference_tests", test_summary)
+
+# %% [markdown]
+# ## Gaps to targets and benchmarks, alerts
+
+# %%
+pb.h2(T("sec_gaps"))
+bench = P["benchmarks"] if P["benchmarks"] is not None else {k: v for k, v in targets.items()
+                                                             if k in ("industry", "leader")}
+tier_vals = {r["group"]: r.drop("group").to_dict() for _, r in card.iloc[1:].iterrows()}
+actual = {T("kpi_sat"): k["satisfaction"]}
+if "csat" in outcomes:
+    actual[T("kpi_csat")] = k["csat_0_100"]
+if bench:
+    gaps = metrics.gap_table(actual, bench)
+    pb.p(T("gap_text"))
+    show(gaps, percent=["gap"])
+    pb.result("gaps", {f"{r['benchmark']}": r["gap"] for _, r in gaps.iterrows() if r["metric"] == T("kpi_sat")})
+else:
+    pb.note(T("no_benchmarks"), "info")
+rules = [dict(r) for r in P["alerts"]] if P["alerts"] is not None else metrics.default_alert_rules(targets)
+alerts = metrics.check_alerts([r for r in rules if r.get("tier") is None or r["tier"] in tier_vals],
+                              {m: v for m, v in card.iloc[0].drop("group").items()}, tier_vals)
+for r in rules:
+    if r.get("tier") and r["tier"] not in tier_vals:
+        pb.note(T("warn_alert_tier", tier=r["tier"]), "warn")
+for a in alerts:
+    pb.note(T("alert", metric=T(f"metric_{a['metric']}"), who=group_label(a["tier"] or "_all"),
+              value=fmt_num(a["value"], 1), below=fmt_num(a["below"], 0)), "alert")
+if rules and not alerts:
+    pb.note(T("no_alerts"), "ok")
+pb.result("alerts", alerts)
+
+# %% [markdown]
+# ## Wave over wave (when a previous wave is given)
+
+# %%
+pb.h2(T("sec_wave"))
+if pb.params.get("previous_responses"):
+    from cxkit import io as cxio
+    prev, _ = cxio.read_responses({**pb.params, "responses": pb.params["previous_responses"]})
+    wave = metrics.wave_table(df, prev, outcomes, ranges, top_box=top_box)
+    show(wave.assign(kpi=wave["kpi"].map(lambda m: T(f"metric_{m}")),
+                     better=wave["better"].map(lambda b: T("yes") if b else T("no"))), digits=2, p_value=4)
+    for _, r in wave[wave["p_value"] < 1 - conf].iterrows():
+        pb.note(T("wave_sig", kpi=T(f"metric_{r['kpi']}"), change=fmt_num(r["change"], 2)),
+                "ok" if r["better"] else "warn")
+    pb.result("wave_change", {r["kpi"]: {"change": r["change"], "p_value": r["p_value"]} for _, r in wave.iterrows()})
+else:
+    pb.note(T("no_wave"), "info")
+
+# %% [markdown]
+# ## Customer tiers
+
+# %%
+pb.h2(T("sec_tiers"))
+if seg and seg in df.columns:
+    spend_col = P["spend_column"]
+    if spend_col and spend_col in df.columns:
+        band = tiers.spend_tier(df[spend_col], P["spend_bands"], column=spend_col)
+        agree = tiers.agreement(df[seg].reset_index(drop=True), band)
+        pb.p(T("spend_band_text", pct=fmt_pct(agree["agreement"]), kappa=fmt_num(agree["kappa"], 2)))
+        if agree["agreement"] < 0.9:
+            pb.note(T("warn_spend_band", pct=fmt_pct(agree["agreement"])), "warn")
+        pb.result("spend_band_agreement", agree)
+    if P["tier_score"]["enabled"]:
+        try:
+            score = tiers.tier_score(df, weights=P["tier_score"]["weights"], columns=P["tier_score"]["columns"],
+                                     need_scores=P["tier_score"]["need_scores"])
+        except Exception as exc:  # a missing column turns the section into a note, not a failed playbook
+            pb.note(T("warn_tier_score", reason=getattr(exc, "message", str(exc))), "warn")
+            score = None
+        if score is not None:
+            shares = P["tier_shares"] or tiers.TIER_SHARES
+            st = tiers.score_tiers(score["score"], shares)
+            sa = tiers.agreement(df[seg], st)
+            pb.h3(T("sec_tier_score"))
+            pb.p(T("tier_score_text", pct=fmt_pct(sa["agreement"]), kappa=fmt_num(sa["kappa"], 2)))
+            comp = score.groupby(df[seg].astype(str)).mean().reindex([t for t in order if t in set(df[seg])])
+            show(comp.rename(index=pb.tier_label).rename_axis("group").reset_index(), prefix="col_ts_")
+            pb.result("tier_score_agreement", sa)
+    prof_cols = [c for c in ["annual_spend", "aov", "orders_12m", "repurchase_rate", "interactions_12m",
+                             "complaint_30d"] if c in df.columns]
+    prof = tiers.tier_profile(df, seg, prof_cols)
+    pb.h3(T("sec_tier_profile"))
+    show(prof.assign(tier=prof["tier"].map(pb.tier_label)), percent=["share", "repurchase_rate", "complaint_30d"],
+         annual_spend=0, aov=0)
+    tier_sat = {r["group"]: r["satisfaction"] for _, r in card.iloc[1:].iterrows()}
+    tier_share = dict(zip(prof["tier"], prof["share"]))
+    pb.result("tier_satisfaction", tier_sat)
+    pb.result("tier_share", tier_share)
+    # tier x satisfaction matrix
+    scales_df = drivers.scale_scores(df, survey["scales"], *survey["scale_range"]) if survey["scales"] else None
+    mat = card.iloc[1:][["group"] + [c for c in ["satisfaction", "csat_0_100", "top_box", "nps", "ces_ease_0_100"]
+                                     if c in card.columns]].set_index("group")
+    if scales_df is not None:
+        lo, hi = survey["scale_range"]
+        mat = mat.join(drivers.rescale_0_100(scales_df.groupby(df[seg].astype(str)).mean(), lo, hi))
+    pb.h3(T("sec_tier_matrix"))
+    pb.p(T("tier_matrix_text"))
+    show(mat.rename(index=pb.tier_label).rename_axis("group").reset_index(), percent=["top_box"])
+    # share-weighted overall vs stated / sample overall
+    shares = P["tier_shares"] or tier_share
+    stated = P["stated_overall"] if P["stated_overall"] is not None else k["satisfaction"]
+    chk = tiers.share_weighted_check({t: tier_sat.get(t) for t in shares}, shares, stated, tol=P["overall_tolerance"])
+    src = T("stated_param") if P["stated_overall"] is not None else T("stated_sample")
+    pb.p(T("overall_check_text", weighted=fmt_num(chk["weighted"], 2), stated=fmt_num(chk["stated"], 2), source=src,
+           shares=T("shares_param") if P["tier_shares"] else T("shares_sample")))
+    if not chk["consistent"]:
+        pb.note(T("warn_overall", weighted=fmt_num(chk["weighted"], 2), stated=fmt_num(chk["stated"], 2),
+                  diff=fmt_num(chk["difference"], 2), tol=fmt_num(chk["tolerance"], 1)), "warn")
+    pb.result("overall_check", chk)
+else:
+    pb.note(T("no_tiers"), "info")
+    pb.result("tier_satisfaction", {})
+    pb.result("tier_share", {})
+
+# %% [markdown]
+# ## KPI composite (document 002)
+
+# %%
+pb.h2(T("sec_composite"))
+kc = P["kpi_composite"]
+scores, missing = metrics.composite_inputs(kc["values"], kc["weights"], csat_0_100=k.get("csat_0_100"),
+                                           nps=k.get("nps"))
+if missing:
+    pb.note(T("composite_missing", kpis=", ".join(pb.label(f"diag.kpi_{m}", m) for m in missing)), "info")
+    pb.result("kpi_composite", None)
+else:
+    comp = metrics.kpi_composite(scores, kc["weights"], lines=kc["grades"])
+    tab = pd.DataFrame({"kpi": [pb.label(f"diag.kpi_{m}", m) for m in kc["weights"]],
+                        "weight": list(kc["weights"].values()), "score": [scores[m] for m in kc["weights"]],
+                        "contribution": [comp["contributions"][m] for m in kc["weights"]]})
+    pb.kpis([{"label": T("kpi_composite"), "value": fmt_num(comp["score"], 1), "detail": T(f"grade_{comp['grade']}"),
+              "kind": "ok" if comp["grade"] != "below" else "warn"}])
+    pb.p(T("composite_text", lines=" / ".join(fmt_num(x, 0) for x in kc["grades"])))
+    show(tab, percent=["weight"])
+    pb.result("kpi_composite", {"score": comp["score"], "grade": comp["grade"]})
+
+# %% [markdown]
+# ## Key drivers
+
+# %%
+pb.h2(T("sec_drivers"))
+level = P["driver_level"]
+X = drivers.driver_data(df, survey, level)
+lo, hi = survey["scale_range"]
+dlabel = lambda d: pb.label(f"diag.dim_{d}", d)  # noqa: E731
+y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
+kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
+perf = drivers.performance_0_100(X, lo, hi)
+pb.p(T("drivers_text", outcome=pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"]),
+       r2=fmt_num(kd.attrs["r2"], 3), n=f"{kd.attrs['n']:,}", level=T(f"level_{level}"), boot=P["n_boot"]))
+pb.figure(drivers.plot_weights(kd, labels=[dlabel(d) for d in kd["driver"]], title=T("weights_title"),
+                               xlabel=T("weights_x")), alt=T("weights_title"))
+show(kd.drop(columns=["raw"]).assign(driver=kd["driver"].map(dlabel), performance=kd["driver"].map(perf)),
+     percent=["rescaled", "ci_low", "ci_high", "dominance_share"], ints=("rank",), dominance=3)
+pb.result("driver_weights", dict(zip(kd["driver"], kd["rescaled"])))
+pb.result("driver_weights_ci", {d: [lo_, hi_] for d, lo_, hi_ in zip(kd["driver"], kd.get("ci_low", kd["rescaled"]),
+                                                                      kd.get("ci_high", kd["rescaled"]))})
+pb.result("driver_performance", perf)
+pb.result("driver_dominance", dict(zip(kd["driver"], kd["dominance_share"])) if "dominance_share" in kd else {})
+pb.result("driver_outcome", P["driver_outcome"])
+pb.result("driver_level", level)
+pb.result("r2", kd.attrs["r2"])
+
+# %%
+# the same drivers for the other outcomes (continuous and binary)
+others = [o for o in ["overall", "csat", "nps"] if o in outcomes and o != P["driver_outcome"]]
+if P["binary_outcome"] != "none":
+    others.append(P["binary_outcome"])
+comp_rows = {}
+for o in others:
+    try:
+        t = drivers.key_drivers(X, drivers.outcome_series(df, survey, o, top_box=top_box), outcome=o)
+        comp_rows[pb.label(f"diag.outcome_{o}", o) + f" (R² {t.attrs['r2']:.2f})"] = dict(zip(t["driver"], t["rescaled"]))
+    except AnalysisError as exc:
+        pb.note(T("warn_outcome", outcome=o, reason=exc.message), "warn")
+if comp_rows:
+    pb.h3(T("sec_outcomes"))
+    pb.p(T("outcomes_text"))
+    ct = pd.DataFrame(comp_rows)
+    ct.insert(0, pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"])
+              + f" (R² {kd.attrs['r2']:.2f})", kd.set_index("driver")["rescaled"])
+    show(ct.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(ct.columns))
+
+# %%
+# per tier, when the sample allows
+tier_w = {}
+if seg and seg in df.columns:
+    pb.h3(T("sec_tier_drivers"))
+    for t in [t for t in order if t in set(df[seg])] + sorted(set(df[seg].astype(str)) - set(order)):
+        m = (df[seg].astype(str) == t).to_numpy()
+        if m.sum() < P["min_driver_n"]:
+            pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), n=int(m.sum()), min=P["min_driver_n"]), "info")
+            continue
+        try:
+            tt = drivers.key_drivers(X[m], y[m], outcome=P["driver_outcome"], min_n=P["min_driver_n"])
+        except AnalysisError as exc:
+            pb.note(T("warn_outcome", outcome=pb.tier_label(t), reason=exc.message), "warn")
+            continue
+        tier_w[t] = {"weights": dict(zip(tt["driver"], tt["rescaled"])), "r2": tt.attrs["r2"], "n": tt.attrs["n"],
+                     "performance": drivers.performance_0_100(X[m], lo, hi)}
+    if tier_w:
+        tw = pd.DataFrame({pb.tier_label(t): v["weights"] for t, v in tier_w.items()})
+        show(tw.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(tw.columns))
+pb.result("tier_driver_weights", {t: v["weights"] for t, v in tier_w.items()})
+
+# %% [markdown]
+# ## Importance-performance analysis
+
+# %%
+pb.h2(T("sec_ipa"))
+ipa = drivers.ipa(dict(zip(kd["driver"], kd["rescaled"])), perf, cross=P["ipa_cross"])
+qlabels = {q: T(f"quad_{q}") for q in drivers.IPA_QUADRANTS}
+pb.p(T("ipa_text", cross=T(f"cross_{P['ipa_cross']}"), imp=fmt_pct(ipa.attrs["importance_cross"]),
+       perf=fmt_num(ipa.attrs["performance_cross"], 1)))
+pb.figure(drivers.plot_ipa(ipa, labels={d: dlabel(d) for d in ipa["driver"]}, quadrant_labels=qlabels,
+                           title=T("ipa_title"), xlabel=T("ipa_x"), ylabel=T("ipa_y")), alt=T("ipa_title"))
+show(ipa.assign(driver=ipa["driver"].map(dlabel), quadrant=ipa["quadrant"].map(qlabels)), percent=["importance"],
+     priority=3)
+spread = float(ipa["performance"].max() - ipa["performance"].min())
+if spread < P["ipa_min_spread"]:
+    pb.note(T("warn_ipa_spread", spread=fmt_num(spread, 1), min=fmt_num(P["ipa_min_spread"], 1)), "warn")
+focus = ipa[ipa["quadrant"] == "concentrate"]
+if len(focus):
+    pb.note(T("ipa_focus", drivers="、".join(map(dlabel, focus["driver"])) if pb.lang == "zh"
+              else ", ".join(map(dlabel, focus["driver"]))), "info")
+pb.result("ipa", dict(zip(ipa["driver"], ipa["quadrant"])))
+if tier_w:
+    tq = {t: drivers.ipa(v["weights"], v["performance"], cross=P["ipa_cross"]).set_index("driver")["quadrant"]
+          for t, v in tier_w.items()}
+    tqd = pd.DataFrame(tq)
+    pb.h3(T("sec_ipa_tier"))
+    show(tqd.apply(lambda c: c.map(qlabels)).rename(columns=pb.tier_label, index=dlabel).rename_axis("driver")
+         .reset_index())
+    pb.result("tier_ipa", {t: s.to_dict() for t, s in tq.items()})
+
+# %% [markdown]
+# ## Kano
+
+# %%
+pb.h2(T("sec_kano"))
+kf = drivers.kano_features(list(df.columns), *P["kano_prefix"])
+if kf:
+    kano = drivers.kano_table(df, kf)
+    flabel = lambda f: pb.label(f"diag.feature_{f}", f)  # noqa: E731
+    pb.p(T("kano_text"))
+    pb.figure(drivers.plot_kano(kano, labels={f: flabel(f) for f in kano["feature"]}, title=T("kano_title"),
+                                xlabel=T("kano_x"), ylabel=T("kano_y")), alt=T("kano_title"))
+    kshow = kano.assign(feature=kano["feature"].map(flabel),
+                        category=kano["category"].map(lambda c: "/".join(T(f"kano_{x}") for x in c.split("/"))),
+                        fong_significant=kano["fong_significant"].map(lambda b: T("yes") if b else T("no")))
+    kshow = kshow.drop(columns=["dominant"])
+    show(kshow, prefix="col_kano_", ints=("n", *drivers.KANO_CATEGORIES), better=3, worse=3)
+    pb.result("kano", {r["feature"]: {"category": r["category"], "better": r["better"], "worse": r["worse"],
+                                      "counts": {c: r[c] for c in drivers.KANO_CATEGORIES}}
+                       for _, r in kano.iterrows()})
+else:
+    pb.note(T("no_kano"), "info")
+
+# %% [markdown]
+# ## SERVQUAL gaps
+
+# %%
+pb.h2(T("sec_servqual"))
+pre = P["expectation_prefix"]
+dims = [d for d in survey["scales"] if f"{pre}{d}" in df.columns]
+if dims:
+    perc = drivers.scale_scores(df, {d: survey["scales"][d] for d in dims}, lo, hi)
+    expc = pd.DataFrame({d: pd.to_numeric(df[f"{pre}{d}"], errors="coerce") for d in dims})
+    sq = drivers.servqual_gaps(perc, expc, conf=conf)
+    pb.p(T("servqual_text"))
+    show(sq.assign(dimension=sq["dimension"].map(dlabel)), prefix="col_sq_", digits=2, p_value=4)
+    worst = sq.sort_values("gap").iloc[0]
+    if worst["gap"] < 0:
+        pb.note(T("servqual_worst", dim=dlabel(worst["dimension"]), gap=fmt_num(worst["gap"], 2)), "info")
+    pb.result("servqual_gaps", dict(zip(sq["dimension"], sq["gap"])))
+else:
+    pb.note(T("no_servqual", prefix=pre), "info")
+pb.save();
