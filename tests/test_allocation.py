@@ -298,3 +298,68 @@ def test_frontier_is_increasing_and_concave():
 
 def test_errors_are_cx_errors():
     assert issubclass(AnalysisError, CxError) and issubclass(ConfigError, CxError)
+
+
+def test_group_shadow_price_matches_finite_difference():
+    """Envelope theorem: relaxing a binding min share by δ adds μ·B·δ (checked by re-solving)."""
+    cs = al.Curves([al.Curve("hill", 2.0, 1e6), al.Curve("exponential", 1.5, 1.5e6), al.Curve("hill", 6.0, 2e6)])
+    B = 4e6
+    mk = lambda m: [al.Group("people", np.array([True, True, False]), min_share=m)]
+    a = al.optimise(cs, B, groups=mk(0.6))
+    g = next(r for r in a.binding if r["constraint"] == "people")
+    d = 1e-3
+    fd = (al.optimise(cs, B, groups=mk(0.6 - d)).objective - al.optimise(cs, B, groups=mk(0.6 + d)).objective) / (2 * d)
+    assert g["gain_per_point"] * 100 == pytest.approx(fd, rel=1e-3)
+
+
+def test_min_feasible_budget_lp():
+    g = [al.Group("plat", np.array([True, False, False]), min_share=0.5)]
+    # lever 2 must get ≥ 1M, platinum ≥ 50% → platinum ≥ 1M → B ≥ 2M (by hand)
+    assert al.min_feasible_budget([0, 1e6, 0], None, g) == pytest.approx(2e6)
+    with pytest.raises(AnalysisError):
+        al.min_feasible_budget([0, 1e6, 0], [0.5e6, np.inf, np.inf], g)
+
+
+def test_build_plan_fallbacks_and_upstream():
+    P = {"levers": [
+        {"name": "a", "dimension": "people", "tier": "platinum", "calibration": "driver", "driver": "responsiveness",
+         "reach": 0.12, "half_saturation": 1e6},
+        {"name": "b", "dimension": "technology", "tier": "gold", "calibration": "consultant", "reach": 0.28,
+         "uplift_at_ref": 0.5, "ref_spend": 1e6, "max_uplift": 1.0}],
+        "objective": "money",
+        "inputs": {"driver_weights": {"responsiveness": 0.3}, "driver_performance": {"responsiveness": 60},
+                   "value_per_point": 2e6, "value_per_point_by_tier": {"platinum": 1.5e6}}}
+    plan = al.build_plan(P)
+    keys = [k for k, _ in plan.notes]
+    assert keys.count("allocation.note_fallback_missing") >= 3
+    assert plan.curves.U[0] == pytest.approx(0.12 * 0.3 * 40 * 0.5)
+    assert plan.curves.w[0] == pytest.approx(1.5e6 / 0.12)      # per-tier value / reach
+    assert plan.curves.w[1] == pytest.approx(2e6)                # no gold value → value_per_point
+    # upstream 03 with item-level weights aggregated to the scale; 05 present
+    diag = {"driver_weights": {"resp1": 0.2, "resp2": 0.2}, "driver_performance": {"resp1": 50, "resp2": 70},
+            "csat_0_100": {"estimate": 77.5}}
+    roi = {"value_per_point": 3e6, "value_per_point_by_tier": {"platinum": 1.2e6, "gold": 0.3e6}}
+    plan = al.build_plan(P, diag, roi, scales={"responsiveness": {"items": ["resp1", "resp2"]}})
+    assert not plan.notes
+    assert plan.curves.U[0] == pytest.approx(0.12 * 0.4 * 40 * 0.5)
+    assert plan.baseline_csat == 77.5 and plan.curves.w[1] == pytest.approx(0.3e6 / 0.28)
+    # a results file without the key → a note naming it
+    plan = al.build_plan(P, {"csat_0_100": 70}, roi, scales={"responsiveness": {"items": ["resp1"]}})
+    assert ("allocation.note_fallback_key", {"notebook": "03_diagnostics", "what": "driver_weights"}) in plan.notes
+
+
+def test_demo_params_validate_and_solve():
+    from cxkit.config import load_engagement
+    from pathlib import Path
+    eng = load_engagement(Path(__file__).resolve().parents[1] / "params" / "demo", check_files=False)
+    P = eng.regions["east"].params["allocation"]
+    plan = al.build_plan(P, None, None, scales=eng.regions["east"].params["survey"]["scales"])
+    allocs, info, notes = al.scenarios(plan, P)
+    assert {"current", "even", "cost_type", "by_tier", "concentration", "phased", "optimal"} <= set(allocs)
+    for k, x in allocs.items():
+        assert x.sum() == pytest.approx(12e6, rel=1e-6), k
+    assert info["optimal"].kkt["ok"]
+    # the documents' phase-1 split (25 + 35 + 20 = 80%) is flagged, not silently accepted
+    assert any(k == "allocation.warn_split_sum" and v["total"] == "80" for k, v in notes)
+    tab = al.scenario_table(plan, allocs)
+    assert (tab["gap"] >= -1e-6 * tab["objective"].max()).all()   # nothing beats the optimum

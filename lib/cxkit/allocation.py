@@ -61,6 +61,7 @@ class LeverParams(_Strict):
     label: dict[str, str] | str | None = None
     dimension: Literal["people", "technology", "process", "culture"]
     tier: str = "all"
+    covers: list[str] | None = None
     curve: Literal["hill", "exponential"] = "hill"
     calibration: Literal["direct", "driver", "consultant", "history"] = "direct"
     max_uplift: float | None = Field(default=None, gt=0)
@@ -168,6 +169,7 @@ class InputsParams(_Strict):
     driver_performance: dict[str, float] = Field(default_factory=dict)
     csat_0_100: float | None = Field(default=None, ge=0, le=100)
     value_per_point: float | None = Field(default=None, gt=0)
+    value_per_point_by_tier: dict[str, float] = Field(default_factory=dict)
     roi_by_tier: dict[str, float] = Field(default_factory=dict)
 
 
@@ -625,12 +627,13 @@ def optimise(curves: Curves, budget: float, *, lower=None, upper=None, groups: S
     zlo, zhi = lo / B, hi / B
     A, labels = _group_rows(groups, n)
     w = curves.w
+    fscale = float(w @ curves.U) or 1.0   # objective in units of its saturation: O(1) for the solver
 
     def fun(z):
-        return -float(w @ curves.values(z * B))
+        return -float(w @ curves.values(z * B)) / fscale
 
     def jac(z):
-        return -(w * curves.derivs(z * B)) * B
+        return -(w * curves.derivs(z * B)) * (B / fscale)
 
     def hess(z):
         h = 1e-7
@@ -680,7 +683,7 @@ def optimise(curves: Curves, budget: float, *, lower=None, upper=None, groups: S
     x = z * B
     marg = w * curves.derivs(x)
     status, binding, kkt = kkt_check(x, marg, B, lo, hi, groups, names)
-    return Allocation(x=x, budget=B, objective=-val, uplift=curves.values(x), marginal=marg, status=status,
+    return Allocation(x=x, budget=B, objective=-val * fscale, uplift=curves.values(x), marginal=marg, status=status,
                       binding=binding, kkt=kkt, success=ok and kkt["ok"], message=msg, names=names)
 
 
@@ -722,6 +725,10 @@ def kkt_check(x, marginal, budget, lower, upper, groups: Sequence[Group] = (), n
     inside their bounds; ``α, β`` follow. The check passes when the relative stationarity residual
     is below ``tol`` and every multiplier has the right sign. Levers inside their bounds and in no
     binding group then share one marginal return ``λ`` (equal marginal returns).
+
+    A binding group's ``gain_per_point`` is ``μ_g · B / 100``: what relaxing its share limit by one
+    percentage point adds to the objective (envelope theorem); a lever bound's ``multiplier`` is
+    what one more unit of money of room adds.
     """
     n = len(x)
     B = float(budget)
@@ -767,7 +774,7 @@ def kkt_check(x, marginal, budget, lower, upper, groups: Sequence[Group] = (), n
         share = float(np.asarray(g.mask, float) @ x / x.sum())
         binding.append({"constraint": gname, "type": f"group {side} share",
                         "limit": float(g.min_share if side == "min" else g.max_share), "value": share,
-                        "multiplier": float(mu)})
+                        "multiplier": float(mu), "gain_per_point": float(mu * x.sum() / 100)})
     # equal marginal returns among levers that are free and in no binding group
     in_active = np.zeros(n, bool)
     for k in active:
@@ -836,6 +843,29 @@ def least_budget(curves: Curves, target: float, *, lower=None, upper=None, group
         raise AnalysisError(f"the target uplift {target:.2f} needs more than {_money(b_hi)}: too close to saturation")
     B = brentq(g, b_lo, b_hi, rtol=rtol, xtol=1e-9 * b_hi)
     return B, cache.get(B) or solve(B)
+
+
+def min_feasible_budget(lower, upper, groups: Sequence[Group] = ()) -> float:
+    """Smallest budget at which the lever bounds and group shares can all hold (a linear program,
+    :func:`scipy.optimize.linprog`); raises :class:`AnalysisError` when no budget can.
+
+    >>> g = [Group("a", np.array([True, False]), min_share=0.5)]
+    >>> min_feasible_budget([0, 1e6], None, g)
+    2000000.0
+    """
+    from scipy.optimize import linprog
+
+    n = len(lower)
+    lo, hi = _as_bounds(n, lower, upper)
+    if not groups:
+        return float(lo.sum())
+    A, _ = _group_rows(groups, n)
+    res = linprog(np.ones(n), A_ub=-A, b_ub=np.zeros(len(A)), A_eq=None,
+                  bounds=list(zip(lo, np.where(np.isinf(hi), None, hi))), method="highs")
+    if res.status != 0:
+        raise AnalysisError("the group constraints " + ", ".join(f"'{g.name}'" for g in groups)
+                            + " and the lever bounds cannot hold at any budget")
+    return float(res.fun)
 
 
 def frontier(curves: Curves, budgets: Sequence[float], *, lower=None, upper=None,
@@ -1034,7 +1064,8 @@ class Plan:
     value_per_point: float | None
 
 
-def _label(lbl, lang: str, default: str) -> str:
+def label_text(lbl, lang: str, default: str) -> str:
+    """A display label from a ``{zh, en}`` dict or a plain string, else ``default``."""
     if isinstance(lbl, dict):
         return str(lbl.get(lang) or next(iter(lbl.values()), default))
     return str(lbl) if lbl else default
@@ -1044,13 +1075,45 @@ def _get(d: dict | None, key: str):
     return None if not isinstance(d, dict) else d.get(key)
 
 
+def _num(v) -> float | None:
+    """A float from a number or a ``{estimate|value|mean: ...}`` dict; None when absent or not finite."""
+    if isinstance(v, dict):
+        v = next((v[k] for k in ("estimate", "value", "mean", "point") if k in v), None)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _driver_value(table: dict | None, driver: str, scales: dict | None, how: str) -> float | None:
+    """A driver's value from notebook 03's table: by name, else aggregated over its scale's items
+    (``sum`` for importance shares, ``mean`` for performance)."""
+    if not isinstance(table, dict):
+        return None
+    if driver in table:
+        return _num(table[driver])
+    items = ((scales or {}).get(driver) or {}).get("items") or []
+    vals = [_num(table[i]) for i in items if i in table]
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return float(sum(vals)) if how == "sum" else float(sum(vals) / len(vals))
+
+
 def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dict | None = None,
-               *, lang: str = "en") -> Plan:
+               *, lang: str = "en", scales: dict | None = None) -> Plan:
     """Levers, curves, bounds and groups from the ``allocation:`` params and notebooks 03/05.
 
     Upstream values (``driver_weights``, ``driver_performance``, ``csat_0_100`` of 03;
-    ``value_per_point`` of 05) are used when present; otherwise the ``allocation.inputs`` fallback is
-    used and a note names the input that fell back.
+    ``value_per_point`` and ``value_per_point_by_tier`` of 05) are used when present; otherwise the
+    ``allocation.inputs`` fallback is used and a note names the input that fell back. A driver
+    named after a survey scale (``scales``) is also found through its items in 03's tables.
+
+    With ``objective: money`` the weight of a lever is the annual money value of one overall point
+    it adds: ``Σ_{t ∈ covers} value_per_point_by_tier[t] / reach`` (a lever reaching a share
+    ``reach`` of customers lifts their satisfaction by ``u/reach``), or, without per-tier values,
+    ``value_per_point · value_weight``.
     """
     p = AllocationParams.model_validate(params) if not isinstance(params, AllocationParams) else params
     notes: list[tuple[str, dict]] = []
@@ -1063,17 +1126,20 @@ def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dic
         val = _get(src, key)
         if val is None or (isinstance(val, dict) and not val):
             if src is None:
-                notes.append(("allocation.note_fallback_missing", {"notebook": nb, "key": key}))
+                notes.append(("allocation.note_fallback_missing", {"notebook": nb, "what": key}))
             else:
-                notes.append(("allocation.note_fallback_key", {"notebook": nb, "key": key}))
+                notes.append(("allocation.note_fallback_key", {"notebook": nb, "what": key}))
             return fallback
         return val
 
     need_drivers = any(lv.calibration == "driver" for lv in p.levers)
     weights = upstream(diagnostics, "03_diagnostics", "driver_weights", inp.driver_weights) if need_drivers else {}
     perf = upstream(diagnostics, "03_diagnostics", "driver_performance", inp.driver_performance) if need_drivers else {}
-    csat = upstream(diagnostics, "03_diagnostics", "csat_0_100", inp.csat_0_100)
-    vpp = upstream(roi, "05_roi", "value_per_point", inp.value_per_point)
+    csat = _num(upstream(diagnostics, "03_diagnostics", "csat_0_100", inp.csat_0_100))
+    money = p.objective == "money"
+    vpp = _num(upstream(roi, "05_roi", "value_per_point", inp.value_per_point))
+    vpp_tier = (upstream(roi, "05_roi", "value_per_point_by_tier", inp.value_per_point_by_tier)
+                if money else {}) or {}
     wsum = sum(v for v in (weights or {}).values() if isinstance(v, (int, float)) and v > 0)
 
     curves, fits, calib = [], {}, []
@@ -1094,8 +1160,8 @@ def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dic
                 c = f.curve
                 how = "history"
             else:
-                w = (weights or {}).get(lv.driver)
-                pf = (perf or {}).get(lv.driver)
+                w = _driver_value(weights, lv.driver, scales, "sum")
+                pf = _driver_value(perf, lv.driver, scales, "mean")
                 if w is None or pf is None:
                     if lv.max_uplift is None:
                         raise ConfigError(f"lever '{lv.name}': driver '{lv.driver}' has no importance/performance "
@@ -1122,11 +1188,19 @@ def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dic
     if problems:
         raise ConfigError(problems)
     n = len(p.levers)
-    if p.objective == "money":
-        if vpp is None:
-            raise ConfigError("allocation.objective is 'money' but no value_per_point came from 05_roi nor "
-                              "allocation.inputs.value_per_point")
-        wts = [float(vpp) * lv.value_weight for lv in p.levers]
+    if money:
+        wts = []
+        for lv in p.levers:
+            cov = lv.covers or [lv.tier]
+            vals = [_num(vpp_tier.get(t)) for t in cov]
+            if all(v is not None for v in vals):
+                wts.append(float(sum(vals)) / lv.reach)
+            elif vpp is not None:
+                wts.append(float(vpp) * lv.value_weight)
+            else:
+                raise ConfigError(f"allocation.objective is 'money' but lever '{lv.name}' has no value per point: "
+                                  "none came from 05_roi and allocation.inputs has neither value_per_point_by_tier "
+                                  f"for {cov} nor value_per_point")
     else:
         wts = [1.0] * n
     dims = [lv.dimension for lv in p.levers]
@@ -1141,14 +1215,15 @@ def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dic
     if current.sum() > 0 and abs(current.sum() - p.budget) > 1e-6 * p.budget:
         notes.append(("allocation.warn_current_scaled", {"current": _money(current.sum()), "budget": _money(p.budget)}))
         current = current * p.budget / current.sum()
-    return Plan(names=[lv.name for lv in p.levers], labels=[_label(lv.label, lang, lv.name) for lv in p.levers],
+    return Plan(names=[lv.name for lv in p.levers], labels=[label_text(lv.label, lang, lv.name) for lv in p.levers],
                 dimensions=dims, tiers=tiers, curves=Curves(curves, wts), lower=lower, upper=upper,
                 current=current, groups=groups, budget=p.budget, fits=fits, calibration=calib, notes=notes,
                 baseline_csat=None if csat is None else float(csat), value_per_point=None if vpp is None else float(vpp))
 
 
 def scenarios(plan: Plan, params: dict[str, Any], *, method: str = "SLSQP"):
-    """Every scenario's allocation at the plan's budget: current, even, the splits, 80/20, phased, optimal.
+    """Every scenario's allocation at the plan's budget: current, even, the splits, 80/20, phased, optimal
+    (and, with a money objective, ``optimal_points``: the split that maximises satisfaction points).
 
     Returns ``(allocations, info, notes)``: ``allocations`` maps scenario name → spend per lever;
     ``info`` maps name → extra details (phased path, optimal :class:`Allocation`).
@@ -1174,7 +1249,7 @@ def scenarios(plan: Plan, params: dict[str, Any], *, method: str = "SLSQP"):
     if p.phased.first_phase_split is not None:
         sp = p.phased.first_phase_split
         keys = plan.dimensions if sp.by == "dimension" else plan.tiers
-        first, w = split_allocation(B * p.phased.phases[0], sp.shares, keys, within=within, name="phase 1")
+        first, w = split_allocation(B * p.phased.phases[0], sp.shares, keys, within=within, name="phased")
         notes += w
     try:
         X, ups = phased_allocation(plan.curves, B, p.phased.phases, lower=plan.lower, upper=plan.upper,
@@ -1187,6 +1262,11 @@ def scenarios(plan: Plan, params: dict[str, Any], *, method: str = "SLSQP"):
                    method=method)
     allocs["optimal"] = opt.x
     info["optimal"] = opt
+    if not np.allclose(plan.curves.w, 1.0):  # money objective: also show the points-optimal split
+        pts = optimise(Curves(plan.curves.curves), B, lower=plan.lower, upper=plan.upper, groups=plan.groups,
+                       names=plan.names, method=method)
+        allocs["optimal_points"] = pts.x
+        info["optimal_points"] = pts
     return allocs, info, notes
 
 
@@ -1208,11 +1288,56 @@ def scenario_table(plan: Plan, allocs: dict[str, np.ndarray], *, method: str = "
                 method=method, rtol=1e-6)[0]
         except CxError:
             beq = float("nan")
-        rows.append({"scenario": name, "objective": val, "gap": opt - val, "budget_equivalent": beq,
+        rows.append({"scenario": name, "objective": val, "points": float(np.sum(plan.curves.values(x))),
+                     "gap": opt - val, "budget_equivalent": beq,
                      "waste": plan.budget - beq, "violations": "; ".join(
                          violations(x, plan.lower, plan.upper, plan.groups, plan.names))})
     return pd.DataFrame(rows)
 
+
+
+def lever_table(plan: Plan):
+    """One row per lever: label, dimension, tier, calibration and curve parameters, bounds, current spend."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "lever": plan.names, "label": plan.labels, "dimension": plan.dimensions, "tier": plan.tiers,
+        "calibration": plan.calibration, "curve": [c.kind for c in plan.curves.curves],
+        "max_uplift": plan.curves.U, "half_saturation": plan.curves.K,
+        "shape": [c.shape if c.kind == "hill" else float("nan") for c in plan.curves.curves],
+        "weight": plan.curves.w, "min_spend": plan.lower, "max_spend": plan.upper, "current": plan.current})
+
+
+def allocation_matrix(plan: Plan, allocs: dict[str, np.ndarray]):
+    """Spend per lever (rows) and scenario (columns)."""
+    import pandas as pd
+
+    return pd.DataFrame({k: np.asarray(v, float) for k, v in allocs.items()}, index=plan.labels)
+
+
+def share_matrix(plan: Plan, allocs: dict[str, np.ndarray], by: str = "dimension"):
+    """Budget share per scenario (rows) and dimension or tier (columns), in the plan's order."""
+    import pandas as pd
+
+    keys = plan.dimensions if by == "dimension" else plan.tiers
+    order = list(dict.fromkeys(keys))
+    return pd.DataFrame({k: [group_shares(x, keys).get(k, 0.0) for x in allocs.values()] for k in order},
+                        index=list(allocs))
+
+
+def tier_roi(plan: Plan, x) -> dict[str, dict[str, float]]:
+    """Model ROI per tier at an allocation: average (value / spend) and marginal (value per extra unit)."""
+    x = np.asarray(x, float)
+    vals = plan.curves.w * plan.curves.values(x)
+    marg = plan.curves.w * plan.curves.derivs(x)
+    out = {}
+    for t in dict.fromkeys(plan.tiers):
+        m = np.array([k == t for k in plan.tiers])
+        spend = float(x[m].sum())
+        out[t] = {"spend": spend, "value": float(vals[m].sum()),
+                  "average": float(vals[m].sum() / spend) if spend > 0 else float("nan"),
+                  "marginal": float(np.average(marg[m], weights=x[m]) if spend > 0 else marg[m].max())}
+    return out
 
 
 # =========================================================================== charts
