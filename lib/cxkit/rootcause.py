@@ -702,13 +702,13 @@ def crosstab(coded, by, *, codebook: Codebook, normalize: bool = True):
     """
     import pandas as pd
 
-    ex = explode_codes(coded.assign(_g=list(by)), "categories")
-    g = coded.assign(_g=list(by))["_g"].reindex(ex.index)
-    t = pd.crosstab(ex, g)
+    groups = list(by)
+    pairs = [(c, g) for cats_, g in zip(coded["categories"], groups) for c in (cats_ or (UNCODED,))]
+    t = pd.crosstab(pd.Series([p[0] for p in pairs], name="category"), pd.Series([p[1] for p in pairs], name="group"))
     cats = [c for c in list(codebook.categories) + [UNCODED] if c in t.index]
     t = t.reindex(cats)
     if normalize:
-        sizes = pd.Series(list(by)).value_counts()
+        sizes = pd.Series(groups).value_counts()
         t = t / sizes.reindex(t.columns).to_numpy()
     return t
 
@@ -1083,3 +1083,87 @@ def plot_fishbone(counts: dict[str, int], labels: dict[str, str], *, effect: str
 @lru_cache(maxsize=8)
 def _builtin_cached(name: str) -> Codebook:
     return load_codebook(name)
+
+
+# =========================================================================== one call for the notebook
+def code_complaints(df, rc: dict[str, Any], *, file: str | None = None) -> dict[str, Any]:
+    """Clean, code (fishbone + documents' categories) and import human codes in one call.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The complaints (``pb.complaints()``).
+    rc : dict
+        The validated ``root_cause`` section (defaults filled).
+
+    Returns
+    -------
+    dict
+        ``data`` (usable rows, index reset), ``report`` (from :func:`clean_verbatims`),
+        ``codebook``, ``coded``, and when configured ``doc_codebook``, ``doc_coded``,
+        ``human`` / ``human_doc`` (Series aligned with ``data``, NaN where not coded).
+    """
+    data, report = clean_verbatims(df, rc["text_column"], max_chars=rc["max_chars"], file=file)
+    data = data.reset_index(drop=True)
+    base = Path(file).parent if file and Path(file).parent.exists() else None
+    cb = load_codebook(rc["codebook"], base_dir=base.parent if base else None)
+    lang_col = rc.get("language_column")
+    langs = None
+    if lang_col:
+        if lang_col not in data.columns:
+            raise DataError(f"missing the language column '{lang_col}'", file=file,
+                            hint="set root_cause.language_column to a column holding zh/en, or remove it to detect the language")
+        langs = [v if v in LANGS else detect_lang(t) for v, t in zip(data[lang_col], data[rc["text_column"]])]
+    texts = data[rc["text_column"]].tolist()
+    out: dict[str, Any] = {"data": data, "report": report, "codebook": cb, "coded": auto_code(texts, cb, langs)}
+    if rc.get("doc_codebook"):
+        dcb = load_codebook(rc["doc_codebook"], base_dir=base.parent if base else None)
+        out["doc_codebook"], out["doc_coded"] = dcb, auto_code(texts, dcb, langs)
+    id_col = rc.get("id_column")
+    ids = data[id_col].tolist() if id_col and id_col in data.columns else list(range(len(data)))
+    for key, col, book in (("human", rc.get("human_code_column"), cb),
+                           ("human_doc", rc.get("human_doc_code_column"), out.get("doc_codebook"))):
+        if col and book is not None:
+            if col not in data.columns:
+                raise DataError(f"missing the human code column '{col}'", file=file,
+                                hint=f"set root_cause.{'human_code_column' if key == 'human' else 'human_doc_code_column'} "
+                                     "to an existing column or remove it")
+            tmp = data[[col]].assign(_id=range(len(data)))
+            out[key] = import_human_codes(tmp, id_column="_id", code_column=col, codebook=book, file=file).reset_index(drop=True)
+    if rc.get("human_codes_file") and "human" not in out:
+        src = Path(rc["human_codes_file"])
+        cands = [src] if src.is_absolute() else [Path.cwd() / src] + ([base.parent / src, base / src] if base else [])
+        found = next((c for c in cands if c.is_file()), None)
+        if found is None:
+            raise DataError(f"human codes file not found: {src}", hint="set root_cause.human_codes_file relative to the engagement folder")
+        if not id_col or id_col not in data.columns:
+            raise DataError("root_cause.human_codes_file needs root_cause.id_column to match codes to complaints", file=file)
+        out["human"] = import_human_codes(found, id_column=id_col, codebook=cb, ids=ids).reset_index(drop=True)
+    return out
+
+
+def agreement_summary(human, coded, codebook: Codebook) -> dict[str, Any] | None:
+    """Cohen's kappa and Krippendorff's alpha (nominal) of human vs auto primary category,
+    kappa per category (yes/no) and the confusion table; None when no unit has both codes."""
+    import pandas as pd
+
+    from . import agreement as ag
+
+    mask = human.notna().to_numpy()
+    if not mask.any():
+        return None
+    h = human[mask].astype(str).tolist()
+    a = coded.loc[mask, "primary"].astype(str).tolist()
+    k = ag.cohen_kappa(h, a)
+    tidy = pd.DataFrame({"unit": list(range(len(h))) * 2, "coder": ["human"] * len(h) + ["auto"] * len(a),
+                         "code": h + a})
+    try:
+        alpha = ag.krippendorff_alpha(tidy, "nominal")
+    except AnalysisError:
+        alpha = float("nan")
+    per = ag.kappa_per_category([{x} for x in h], [set(c) for c in coded.loc[mask, "categories"]],
+                                categories=list(codebook.categories))
+    labels = [c for c in list(codebook.categories) + [UNCODED] if c in set(h) | set(a)]
+    conf = ag.confusion_table(h, a, labels=labels, names=("human", "auto"))
+    return {"kappa": k["kappa"], "po": k["po"], "pe": k["pe"], "n": k["n"], "alpha": alpha,
+            "per_category": per, "confusion": conf}
