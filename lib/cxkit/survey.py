@@ -152,7 +152,7 @@ class QuestionnaireParams(_Strict):
     form_id: str = "cx_survey"
     title: Bilingual = Field(default_factory=lambda: Bilingual(zh="客户满意度调研", en="Customer satisfaction survey"))
     version: str | None = None
-    default_language: Literal["zh", "en"] = "zh"
+    default_language: Literal["zh", "en"] | None = None
     modules: list[str] = Field(default_factory=lambda: list(DEFAULT_MODULES))
     items: dict[str, list[str]] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
@@ -304,19 +304,21 @@ class DesignParams(_Strict):
 def _q_params(q: Mapping[str, Any] | None) -> dict[str, Any]:
     """Questionnaire params with defaults filled (a plain dict)."""
     base = {"form_id": "cx_survey", "title": {"zh": "客户满意度调研", "en": "Customer satisfaction survey"},
-            "version": None, "default_language": "zh", "modules": list(DEFAULT_MODULES), "items": {},
+            "version": None, "default_language": None, "modules": list(DEFAULT_MODULES), "items": {},
             "exclude": [], "custom_items": [], "choices": {}, "kano_features": {}, "frame_variables": {}}
     base.update({k: v for k, v in dict(q or {}).items() if v is not None or k == "version"})
     return base
 
 
-def build_questionnaire(q: Mapping[str, Any] | None) -> dict[str, Any]:
+def build_questionnaire(q: Mapping[str, Any] | None, language: str = "zh") -> dict[str, Any]:
     """Assemble the questionnaire from ``design.questionnaire`` params and the item bank.
 
     Modules come in the order of ``modules``; inside a module, the items listed in
     ``items[module]`` (in that order) or else all the module's bank items; ``exclude``
     removes items; Kano pairs are generated for each of ``kano_features``;
     ``custom_items`` join their module (a module not in the bank is appended at the end).
+    ``language`` is the form's default language when ``default_language`` is not set
+    (the notebook passes the engagement's language).
 
     Returns ``{"form_id", "title", "version", "default_language", "modules": [{name, label}],
     "items": [item dicts], "choices": {list: options}, "dropped": [ids], "frame_variables"}``.
@@ -449,7 +451,7 @@ def build_questionnaire(q: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ConfigError(problems)
     used = list(dict.fromkeys(it["choices"] for it in items if it.get("choices")))
     return {"form_id": q["form_id"], "title": dict(q["title"]), "version": q["version"],
-            "default_language": q["default_language"], "modules": modules, "items": items,
+            "default_language": q["default_language"] or language, "modules": modules, "items": items,
             "choices": {k: choices[k] for k in used}, "dropped": dropped, "frame_variables": {k: dict(v) for k, v in q["frame_variables"].items()}}
 
 

@@ -28,7 +28,7 @@ lang = pb.lang
 pb.p(pb.t("survey.intro"))
 
 # %%
-q = survey.build_questionnaire(design["questionnaire"])
+q = survey.build_questionnaire(design["questionnaire"], language=lang)
 cb = survey.codebook(pb.params)
 n_skips = sum(1 for it in q["items"] if it.get("relevant"))
 pb.h2(pb.t("survey.sec_questionnaire"))
@@ -104,7 +104,7 @@ elif sp["precision_for"] == "total":
     pb.p(pb.t("survey.sample_text_total", conf=conf, moe=f"{100 * sp['margin']:g}", p=f"{sp['p']:g}",
               n=f"{plan['n_required']:,}"))
 else:
-    dim_label = pb.label(f"survey.level_{sp['precision_for']}", sp["precision_for"])
+    dim_label = pb.label(f"survey.dim_{sp['precision_for']}", sp["precision_for"])
     pb.p(pb.t("survey.sample_text_domain", conf=conf, moe=f"{100 * sp['margin']:g}", p=f"{sp['p']:g}", dim=dim_label,
               n_each=" / ".join(f"{v:,}" for v in dict.fromkeys(plan["per_domain"].values())), n=f"{plan['n_required']:,}"))
 pb.p(pb.t("survey.invites_text", rr=f"{100 * sp['response_rate']:g}", inv=f"{int(cells['invitations'].sum()):,}"))
@@ -117,7 +117,7 @@ pb.result("invitations_total", int(cells["invitations"].sum()))
 # %%
 pb.h2(pb.t("survey.sec_allocation"))
 dims = plan["dimensions"]
-pb.p(pb.t("survey.allocation_text", dims=" × ".join(pb.label(f"survey.level_{d}", d) for d in dims) or "–",
+pb.p(pb.t("survey.allocation_text", dims=" × ".join(pb.label(f"survey.dim_{d}", d) for d in dims) or "–",
           method=pb.t(f"survey.method_{sp['allocation']}"), min=sp["min_per_cell"]))
 region_names = survey.choice_labels(q, "region", lang)
 alloc = cells.copy()
