@@ -1288,7 +1288,7 @@ def plot_tornado(tor, labels: Sequence[str], *, base: float, title: str, xlabel:
     ax.axvline(0, color="#c2423f", lw=0.8, ls="--")
     ax.set_yticks(y, labels)
     ax.set(title=title, xlabel=xlabel)
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.45 * len(tor) + 1.5)), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
