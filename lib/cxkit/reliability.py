@@ -21,6 +21,7 @@ left out of that scale in both cases.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -73,13 +74,14 @@ class ReliabilityParams(_Strict):
 # --------------------------------------------------------------------------- preparation
 def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
                   scale_range: tuple[float, float] | None = None, scale: str = "",
-                  file: str | None = None, missing: str = "pairwise"):
+                  file: str | None = None, missing: str = "pairwise", drop_empty: bool = True):
     """Check a scale's items and return them numeric, reverse-keyed, as a float DataFrame.
 
     Reverse-keyed items are recoded ``lo + hi - x`` with ``(lo, hi) = scale_range`` (psych::alpha
     uses the observed minimum and maximum of the scale, identical when both ends were used).
-    Respondents who answered none of the items are dropped; with ``missing="listwise"`` every
-    respondent with a missing answer is dropped.
+    Respondents who answered none of the items are dropped (``drop_empty``: they are not observations
+    of the scale; psych::alpha keeps them in its n, which only changes ase and the Feldt CI); with
+    ``missing="listwise"`` every respondent with a missing answer is dropped.
 
     Raises
     ------
@@ -127,7 +129,8 @@ def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
         lo, hi = scale_range
         for c in reverse:
             out[c] = lo + hi - out[c]
-    out = out[out.notna().any(axis=1)]
+    if drop_empty:
+        out = out[out.notna().any(axis=1)]
     if missing == "listwise":
         out = out.dropna()
     sd = out.std(ddof=1)
@@ -150,8 +153,8 @@ def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     means and divisor ``n_ij - 1``; computed with three matrix products, O(n p²).
 
     >>> c, n = pairwise_cov(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
-    >>> round(c[0, 1], 4), int(n[0, 1])
-    (2.0, 3)
+    >>> round(float(c[0, 1]), 4), int(n[0, 1])
+    (1.8333, 3)
     """
     x = np.asarray(x, dtype=float)
     m = ~np.isnan(x)
@@ -177,8 +180,8 @@ def pairwise_cor(x: np.ndarray) -> np.ndarray:
     means *and standard deviations* of the respondents who answered both items.
 
     >>> r = pairwise_cor(np.array([[1., 2.], [2., np.nan], [3., 5.], [4., 4.]]))
-    >>> round(r[0, 1], 4)
-    0.6547
+    >>> round(float(r[0, 1]), 4)
+    0.7857
     """
     x = np.asarray(x, dtype=float)
     m = ~np.isnan(x)
@@ -242,8 +245,8 @@ def feldt_ci(alpha_value: float, n_obs: int, n_items: int, confidence: float = 0
     .. math:: 1 - (1 - \\alpha)\\,F_{1-p/2}(n-1, (n-1)(k-1)) \\;\\le\\; \\alpha \\;\\le\\;
               1 - (1 - \\alpha)\\,F_{p/2}(n-1, (n-1)(k-1))
 
-    >>> [round(v, 4) for v in feldt_ci(0.8, 100, 5)]
-    [0.7357, 0.8521]
+    >>> [round(float(v), 4) for v in feldt_ci(0.8, 100, 5)]
+    [0.7306, 0.8559]
     """
     from scipy.stats import f
 
@@ -279,8 +282,8 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2]})
-    >>> round(alpha(d).total["raw_alpha"], 4)
-    0.9184
+    >>> round(float(alpha(d).total["raw_alpha"]), 4)
+    0.9318
     """
     import pandas as pd
 
@@ -317,7 +320,9 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
         drops.append(d)
     drop = pd.DataFrame(drops, index=names)[["raw_alpha", "std_alpha", "g6_smc", "average_r", "s_n", "alpha_se",
                                              "var_r", "median_r"]]
-    score = np.nanmean(xv, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        score = np.nanmean(xv, axis=1)      # rows with no answer (drop_empty=False) give NaN
     # raw.r: cor(total, x, use = "pairwise")
     raw_r = []
     for i in range(k):
@@ -336,7 +341,7 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
     lo, hi = feldt_ci(tot["raw_alpha"], n_obs, k, confidence)
     total = {"raw_alpha": tot["raw_alpha"], "std_alpha": tot["std_alpha"], "g6_smc": tot["g6_smc"],
              "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": math.sqrt(tot["q"] / n_obs),
-             "mean": float(np.mean(score)), "sd": float(np.std(score, ddof=1)), "median_r": tot["median_r"],
+             "mean": float(np.nanmean(score)), "sd": float(np.nanstd(score, ddof=1)), "median_r": tot["median_r"],
              "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
     return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs))
 
@@ -563,6 +568,10 @@ def verdict(value: float | None, threshold: float, *, higher_is_better: bool = T
 
 
 # --------------------------------------------------------------------------- test-retest
+#: Shrout & Fleiss names (psych::ICC) -> McGraw & Wong names (pingouin ≥ 0.6)
+_PG_ICC = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)", "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)",
+           "ICC3k": "ICC(C,k)"}
+
 def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dict[str, Any]],
                scale_range: tuple[float, float], icc_type: str = "ICC2", confidence: float = 0.95):
     """Test-retest intraclass correlation per scale (scale scores of the same respondents in two waves).
@@ -600,6 +609,7 @@ def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dic
             continue
         long = pair.melt(id_vars="_id", var_name="wave", value_name="score")
         icc = pg.intraclass_corr(long, targets="_id", raters="wave", ratings="score").set_index("Type")
-        rows.append({"scale": name, "n": len(pair), "icc": float(icc.loc[icc_type, "ICC"]),
-                     "ci_low": float(icc.loc[icc_type, "CI95"][0]), "ci_high": float(icc.loc[icc_type, "CI95"][1])})
+        key = icc_type if icc_type in icc.index else _PG_ICC[icc_type]
+        rows.append({"scale": name, "n": len(pair), "icc": float(icc.loc[key, "ICC"]),
+                     "ci_low": float(icc.loc[key, "CI95"][0]), "ci_high": float(icc.loc[key, "CI95"][1])})
     return pd.DataFrame(rows)

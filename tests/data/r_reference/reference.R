@@ -103,10 +103,13 @@ out$demo_all <- list(fit = as.list(fitMeasures(dfit, c("chisq", "df", "cfi", "tl
 
 # ------------------------------------------------------------------ test-retest ICC (psych::ICC)
 rt <- read.csv("retest.csv")
-ic <- psych::ICC(rt[, c("wave1", "wave2")])$results
-out$icc <- setNames(lapply(seq_len(nrow(ic)), function(i) list(icc = ic$ICC[i], lower = ic$`lower bound`[i],
-                                                               upper = ic$`upper bound`[i])),
-                    c("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"))
+# psych::ICC's default (lmer = TRUE) rebuilds the mean squares from lme4 variance components
+# (optimiser tolerance, ~5e-7); lmer = FALSE uses the exact ANOVA mean squares.
+icc_fig <- function(ic) setNames(lapply(seq_len(nrow(ic)), function(i) list(icc = ic$ICC[i], lower = ic$`lower bound`[i],
+                                                                          upper = ic$`upper bound`[i])),
+                                 c("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"))
+out$icc <- icc_fig(psych::ICC(rt[, c("wave1", "wave2")])$results)
+out$icc_anova <- icc_fig(psych::ICC(rt[, c("wave1", "wave2")], lmer = FALSE)$results)
 
 out$versions <- list(R = R.version.string, psych = as.character(packageVersion("psych")),
                      lavaan = as.character(packageVersion("lavaan")), semTools = as.character(packageVersion("semTools")))
