@@ -173,7 +173,9 @@ class QuestionnaireParams(_Strict):
         try:
             build_questionnaire(self.model_dump())
         except ConfigError as exc:
-            raise ValueError("; ".join(p.message for p in exc.problems)) from None
+            raise ValueError("; ".join(
+                (p.where.removeprefix("design.questionnaire").lstrip(".") + ": " if p.where != "design.questionnaire"
+                 else "") + p.message for p in exc.problems)) from None
         return self
 
 
@@ -236,34 +238,59 @@ class SamplingParams(_Strict):
     assumed_nps: NpsMix = Field(default_factory=NpsMix)
     report_by: list[str] = Field(default_factory=list)
 
+    @field_validator("margin")
+    @classmethod
+    def _margin(cls, v: float, info):
+        if info.data.get("estimate", "proportion") == "proportion" and not 0 < v < 0.5:
+            raise ValueError(f"a margin of error for a proportion must be in (0, 0.5), e.g. 0.05 for ±5 points; got {v!r}")
+        if v <= 0:
+            raise ValueError(f"must be > 0, got {v!r}")
+        return v
+
+    @field_validator("strata")
+    @classmethod
+    def _strata(cls, v: dict[str, dict[str, float]]):
+        for dim, shares in v.items():
+            if not shares:
+                raise ValueError(f"{dim}: list at least one level with its share")
+            s = sum(shares.values())
+            if any(x <= 0 for x in shares.values()) or abs(s - 1) > 1e-3:
+                raise ValueError(f"{dim}: shares must be > 0 and sum to 1, got sum {s:.4f}")
+        return v
+
+    @field_validator("precision_for")
+    @classmethod
+    def _precision_for(cls, v: str, info):
+        strata = info.data.get("strata") or {}
+        if v != "total" and v not in strata:
+            raise ValueError(f"'{v}' is not a stratification dimension; use 'total' or one of {list(strata)}")
+        return v
+
+    @field_validator("min_per_cell")
+    @classmethod
+    def _min_cell(cls, v: int, info):
+        n_cells = 1
+        for shares in (info.data.get("strata") or {}).values():
+            n_cells *= len(shares)
+        n_total = info.data.get("n_total")
+        if n_total and v * n_cells > n_total:
+            raise ValueError(f"infeasible allocation: {v} per cell × {n_cells} cells = {v * n_cells} > n_total {n_total}; "
+                             f"lower min_per_cell to ≤ {n_total // n_cells} or raise n_total")
+        return v
+
+    @field_validator("report_by")
+    @classmethod
+    def _report_by(cls, v: list[str], info):
+        strata = info.data.get("strata") or {}
+        bad = [d for d in v if d not in strata]
+        if bad:
+            raise ValueError(f"{bad} are not stratification dimensions {list(strata)}")
+        return v
+
     @model_validator(mode="after")
     def _check(self):
-        if self.estimate == "proportion" and not 0 < self.margin < 0.5:
-            raise ValueError(f"margin: a margin of error for a proportion must be in (0, 0.5), e.g. 0.05; "
-                             f"got {self.margin!r}")
-        if self.estimate == "mean":
-            if self.margin <= 0:
-                raise ValueError(f"margin: must be > 0, got {self.margin!r}")
-            if not self.sd:
-                raise ValueError("sd: estimate 'mean' needs the expected standard deviation")
-        for dim, shares in self.strata.items():
-            if not shares:
-                raise ValueError(f"strata.{dim}: list at least one level with its share")
-            s = sum(shares.values())
-            if any(v <= 0 for v in shares.values()) or abs(s - 1) > 1e-3:
-                raise ValueError(f"strata.{dim}: shares must be > 0 and sum to 1, got sum {s:.4f}")
-        if self.precision_for != "total" and self.precision_for not in self.strata:
-            raise ValueError(f"precision_for: '{self.precision_for}' is not a stratification dimension; "
-                             f"use 'total' or one of {list(self.strata)}")
-        for dim in self.report_by:
-            if dim not in self.strata:
-                raise ValueError(f"report_by: '{dim}' is not a stratification dimension {list(self.strata)}")
-        n_cells = 1
-        for shares in self.strata.values():
-            n_cells *= len(shares)
-        if self.n_total and self.min_per_cell * n_cells > self.n_total:
-            raise ValueError(f"min_per_cell: infeasible allocation: {self.min_per_cell} per cell × {n_cells} cells "
-                             f"= {self.min_per_cell * n_cells} > n_total {self.n_total}")
+        if self.estimate == "mean" and not self.sd:
+            raise ValueError("sd: estimate 'mean' needs the expected standard deviation (sd > 0)")
         return self
 
 
