@@ -226,3 +226,18 @@ def test_docstring_examples():
     for mod in (survey, sampling):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and res.attempted > 0, mod.__name__
+
+
+def test_check_against_codebook(demo_params):
+    cb = survey.codebook(demo_params)
+    data = pd.read_csv(DEMO / "data" / "east_responses.csv")
+    assert survey.check_against_codebook(data, cb) == []
+    bad = data.head(6).copy()
+    bad.loc[2, "csat"] = 7          # spreadsheet row 4
+    bad.loc[3, "tier"] = "diamond"  # row 5
+    bad["nps"] = bad["nps"].astype(object)
+    bad.loc[1, "nps"] = "ten"       # row 3
+    bad["extra"] = 1
+    got = {(p["column"], p["kind"]): p["rows"] for p in survey.check_against_codebook(bad, cb)}
+    assert got == {("csat", "out_of_range"): [4], ("tier", "not_a_code"): [5], ("nps", "not_numeric"): [3],
+                   ("extra", "unknown_column"): []}

@@ -751,3 +751,55 @@ def choice_labels(q: Mapping[str, Any], list_name: str, lang: str) -> dict[str, 
     'Gold'
     """
     return {o["name"]: o[lang] for o in q.get("choices", {}).get(list_name, [])}
+
+
+def check_against_codebook(df, cb) -> list[dict[str, Any]]:
+    """Check a response DataFrame against a codebook (:func:`codebook`); return the problems found.
+
+    Each problem is ``{"column", "kind", "message", "n", "rows"}`` where ``kind`` is
+    ``unknown_column`` (not in the codebook), ``out_of_range`` (numeric value outside
+    ``min``–``max``), ``not_a_code`` (value not among the answer codes), ``not_numeric``,
+    and ``rows`` are the first spreadsheet rows (header = row 1). Questions of the codebook
+    missing from the file are not reported (a file may hold a subset).
+
+    >>> import pandas as pd
+    >>> cb = codebook({"design": {"questionnaire": {"modules": ["outcomes"]}}})
+    >>> [p["kind"] for p in check_against_codebook(pd.DataFrame({"csat": [5, 6], "x": [1, 1]}), cb)]
+    ['out_of_range', 'unknown_column']
+    """
+    import numpy as np
+    import pandas as pd
+
+    rules = cb.set_index("variable")
+    out: list[dict[str, Any]] = []
+
+    def add(col: str, kind: str, message: str, mask) -> None:
+        pos = np.flatnonzero(np.asarray(mask))
+        out.append({"column": col, "kind": kind, "message": message, "n": int(len(pos)),
+                    "rows": [int(p) + 2 for p in pos[:5]]})
+
+    for col in df.columns:
+        if col not in rules.index:
+            add(col, "unknown_column", "column not in the codebook", np.zeros(len(df), bool))
+            continue
+        r = rules.loc[col]
+        s = df[col]
+        present = s.notna() & (s.astype(str).str.strip() != "")
+        if pd.notna(r["min"]) and r["type"] in ("likert", "integer"):
+            v = pd.to_numeric(s, errors="coerce")
+            bad_num = present & v.isna()
+            if bad_num.any():
+                add(col, "not_numeric", "non-numeric answers", bad_num)
+            oor = v.notna() & ((v < r["min"]) | (v > r["max"]) | (v != np.round(v)))
+            if oor.any():
+                add(col, "out_of_range", f"values outside {r['min']:g}–{r['max']:g} (whole numbers)", oor)
+        elif r["values"]:
+            codes = set(r["values"].split("|"))
+            as_text = s.map(lambda x: str(int(x)) if isinstance(x, float) and float(x).is_integer() else str(x))
+            if r["type"] == "select_multiple":
+                bad = present & as_text.map(lambda x: not set(x.split()) <= codes)
+            else:
+                bad = present & ~as_text.isin(codes)
+            if bad.any():
+                add(col, "not_a_code", f"values not among the codes {r['values']}", bad)
+    return out
