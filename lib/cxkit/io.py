@@ -258,7 +258,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                     info.question_text = {h.strip(): q for h, q in zip(recs[0], recs[1])}
             info.truncated_last_line = _last_record_truncated(text, sep, len(recs[0]) if recs else 0)
             try:
-                df = pd.read_csv(_io.StringIO(text), sep=sep, skiprows=skip, keep_default_na=True,
+                # the C parser reads UTF-8 bytes natively: faster than feeding it str (or letting it decode GBK)
+                df = pd.read_csv(_io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=sep, skiprows=skip, keep_default_na=True,
                                  na_values=[""], low_memory=False, skipinitialspace=False)
             except pd.errors.ParserError as exc:
                 m = re.search(r"line (\d+)", str(exc))

@@ -312,7 +312,8 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
 
     if idc in df.columns:
         ids = df[idc]
-        blank = ids.isna() | (ids.astype(str).str.strip() == "")
+        blanks = [u for u in pd.unique(ids.dropna()) if isinstance(u, str) and not u.strip()]
+        blank = ids.isna() | (ids.isin(blanks) if blanks else False)
         if blank.any():
             pos = _positions(blank)
             report.add("missing_ids", "rows without a respondent id", column=idc, rows=info.sheet_rows(pos),
