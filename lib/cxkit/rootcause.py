@@ -432,8 +432,15 @@ class _Matcher:
         low = text.lower()
         h: dict[str, int] = {}
         if lang == "zh":
+            # a word that is a keyword counts as itself; a longer word that is not is also searched
+            # for keyword sub-words (服务态度 -> 态度), like jieba's search mode, so that a compound
+            # does not hide a keyword while a compound keyword (物流信息) is not double-counted.
             for t in self.tok.lcut(low):
-                for cid in self.zh_token.get(t, ()):
+                ids = self.zh_token.get(t)
+                if ids is None and len(t) > 2 and not t.isascii():
+                    ids = [cid for n in range(2, len(t)) for i in range(len(t) - n + 1)
+                           for cid in self.zh_token.get(t[i:i + n], ())]
+                for cid in ids or ():
                     h[cid] = h.get(cid, 0) + 1
                 for cid in self.en_word.get(t, ()):   # English words inside Chinese text ("app", "wifi")
                     h[cid] = h.get(cid, 0) + 1
@@ -487,8 +494,9 @@ def auto_code(texts: Iterable[str], codebook: Codebook, langs: Iterable[str] | N
 
     Notes
     -----
-    A Chinese text is lower-cased and tokenised with jieba into words; a keyword matches a
-    whole token. Identical texts are coded once (complaint exports repeat templates).
+    A Chinese text is lower-cased and tokenised with jieba; a keyword matches a whole token
+    (冷 does not match 冷淡). A token of 3+ characters that is not itself a keyword is also
+    searched for keywords of 2+ characters inside it (服务态度 -> 态度), as jieba's search mode does. Identical texts are coded once (complaint exports repeat templates).
 
     Examples
     --------
@@ -793,7 +801,7 @@ def plot_chain(chain: dict, lang: str, *, labels: dict[str, str] | None = None, 
     from matplotlib.patches import FancyBboxPatch
 
     labels = labels or {"symptom": "Symptom", "why": "Why {i}", "root": "Root cause", "action": "Countermeasure"}
-    width = wrap if lang == "en" else max(10, wrap // 2)
+    width = 2 * wrap if lang == "en" else wrap + 6
     steps = [(labels["symptom"], text_in(chain["symptom"], lang), "#c2423f")]
     steps += [(labels["why"].format(i=i), text_in(w, lang), "#1f5f8b") for i, w in enumerate(chain["whys"], 1)]
     steps += [(labels["root"], text_in(chain["root_cause"], lang), "#7d5ba6"),
@@ -1050,29 +1058,31 @@ def plot_fishbone(counts: dict[str, int], labels: dict[str, str], *, effect: str
     import matplotlib.pyplot as plt
 
     cats = list(counts)
-    n_top = (len(cats) + 1) // 2
-    fig, ax = plt.subplots(figsize=(10, 5.2))
-    spine_y, x0, x1 = 0.0, 0.0, 10.0
-    ax.annotate("", xy=(x1, spine_y), xytext=(x0, spine_y),
+    n_top = max((len(cats) + 1) // 2, 1)
+    step = 3.0
+    x_end = 1.8 + (n_top - 1) * step + 1.6
+    fig, ax = plt.subplots(figsize=(12, 5.6))
+    spine_y = 0.0
+    ax.annotate("", xy=(x_end + 0.6, spine_y), xytext=(0.0, spine_y),
                 arrowprops=dict(arrowstyle="-|>", lw=2.2, color="#333"))
-    ax.text(x1 + 0.15, spine_y, effect, va="center", ha="left", fontsize=11, fontweight="bold",
+    ax.text(x_end + 0.75, spine_y, effect, va="center", ha="left", fontsize=11, fontweight="bold",
             bbox=dict(boxstyle="round", fc="#fbe3e1", ec="#c2423f"))
     top = max(list(counts.values()) + [1])
     for i, cat in enumerate(cats):
         up = i % 2 == 0
-        k = i // 2
-        xb = 1.2 + k * (8.0 / max(n_top, 1))
+        xb = 1.8 + (i // 2) * step
         y_end = 2.3 if up else -2.3
         lw = 1.2 + 3.0 * counts[cat] / top
-        ax.plot([xb, xb + 1.3], [y_end, spine_y], color="#1f5f8b", lw=lw)
+        ax.plot([xb, xb + 1.6], [y_end, spine_y], color="#1f5f8b", lw=lw)
         ax.text(xb, y_end + (0.18 if up else -0.18), f"{labels[cat]} ({counts[cat]})", ha="center",
-                va="bottom" if up else "top", fontsize=9.5, fontweight="bold")
+                va="bottom" if up else "top", fontsize=10, fontweight="bold")
         for j, line in enumerate((code_lines or {}).get(cat, [])[:3]):
-            frac = 0.25 + 0.22 * j
-            xx = xb + 1.3 * frac
+            frac = 0.2 + 0.27 * j
+            xx = xb + 1.6 * frac
             yy = y_end + (spine_y - y_end) * frac
-            ax.text(xx - 0.1, yy, line, ha="right", va="center", fontsize=7.5, color="#444")
-    ax.set_xlim(-1.0, 13.5)
+            ax.text(xx - 0.12, yy, line if len(line) <= 26 else line[:25] + "…", ha="right", va="center",
+                    fontsize=7.5, color="#444")
+    ax.set_xlim(-1.6, x_end + 3.2)
     ax.set_ylim(-3.0, 3.0)
     ax.axis("off")
     if title:
