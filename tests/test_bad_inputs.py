@@ -71,6 +71,8 @@ def test_cx_validate(case, tmp_path, capsys):
     assert code == case["expect"]["exit"], text
     for m in case["expect"]["messages"]:
         assert m in text, f"{case['id']}: expected {m!r} in:\n{text}"
+    for m in case["expect"].get("absent", []):
+        assert m not in text, f"{case['id']}: {m!r} must not be printed"
     if "data" in case:
         assert "== region good (正常) · validation.policy error · ok" in cap.out, "the good region is unaffected"
         if code:
@@ -98,6 +100,8 @@ def test_run_isolates_bad_regions(tmp_path):
             files = list(c["data"].values())
             assert any(f in rec["error"] for f in files), f"{c['id']}: {rec['error']}"
             assert "Traceback" not in rec["error"]
+            for m in c["expect"].get("absent", []):
+                assert m not in rec["error"] and m not in (out / "index.html").read_text(encoding="utf-8")
         else:
             assert rec["status"] == "ok", f"{c['id']}: {rec.get('error')}"
             page = html.read_text(encoding="utf-8")

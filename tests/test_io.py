@@ -229,3 +229,17 @@ def test_read_complaints_text_column(tmp_path):
         read_complaints({"complaints": str(p)})
     df = read_complaints({"complaints": str(p), "root_cause": {"text_column": "评论"}})
     assert df["评论"].tolist() == ["客服态度差"]
+
+
+@pytest.mark.parametrize("redact_pii", [True, False])
+def test_examples_in_messages_are_redacted(tmp_path, redact_pii):
+    """Cell values quoted in messages go through cxkit.privacy.redact (privacy.redact_pii switch)."""
+    p = tmp_path / "pii.csv"
+    p.write_text("respondent_id,tier,csat,q1,q2\n"
+                 "zhang.wei@example.com,gold,call 13812345678,3,4\nzhang.wei@example.com,gold,4,2,5\n",
+                 encoding="utf-8")
+    df, rep = validate_responses(params(p, privacy={"redact_pii": redact_pii}))
+    text = rep.render()
+    assert ("13812345678" in text) is (not redact_pii) and ("zhang.wei@example.com" in text) is (not redact_pii)
+    if redact_pii:
+        assert "'call [PHONE]'" in text and "duplicate respondent ids ('[EMAIL]')" in text

@@ -191,17 +191,16 @@ class FileReport:
 
 # --------------------------------------------------------------------------- helpers
 def _redactor(params: dict[str, Any]):
-    """The PII redaction function for example values (cxkit.privacy when present), or identity."""
-    if not (params.get("privacy") or {}).get("redact_pii", True):
+    """Redaction of personal data (:func:`cxkit.privacy.redact`) for example values quoted in messages.
+
+    Messages end up in playbook notes and the manifest, so a phone number typed into a
+    numeric cell must not be copied there; ``privacy.redact_pii: false`` turns it off.
+    """
+    from . import privacy
+
+    if not privacy.enabled(params):
         return lambda s: s
-    try:
-        from . import privacy  # written for issue 6; optional here
-    except ImportError:
-        return lambda s: s
-    fn = getattr(privacy, "redact", None) or getattr(privacy, "redact_text", None)
-    if fn is None:
-        return lambda s: s
-    return lambda s: fn(s) if isinstance(s, str) else s
+    return privacy.redact
 
 
 def _positions(mask) -> list[int]:

@@ -76,6 +76,7 @@ FILES = {
     "complaints_empty.csv": lambda: "",
     "warn_duplicates.csv": lambda: _csv(HEAD, _set(_rows(), 4, "respondent_id", "E00002")),
     "warn_out_of_range.csv": lambda: _csv(HEAD, _set(_rows(), 3, "csat", "9")),
+    "pii_in_cell.csv": lambda: _csv(HEAD, _set(_rows(), 13, "ces", "call me 13812345678 / li.na@example.cn")),
     "xss_label.csv": lambda: _csv(HEAD, _set(_labels(), 5, "csat", "<script>alert(1)</script>")),
 }
 
