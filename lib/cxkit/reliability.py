@@ -613,3 +613,196 @@ def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dic
         rows.append({"scale": name, "n": len(pair), "icc": float(icc.loc[key, "ICC"]),
                      "ci_low": float(icc.loc[key, "CI95"][0]), "ci_high": float(icc.loc[key, "CI95"][1])})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the whole suite
+def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict | None = None, *,
+              cfa: bool | None = None, seed: int = 0, file: str | None = None) -> dict[str, Any]:
+    """Every reliability and validity figure of notebook 02, per scale and for the whole instrument.
+
+    A problem confined to one scale (zero-variance item, too few respondents, all-missing item)
+    is recorded in ``errors[scale]`` and the other scales are analysed; EFA and CFA problems go to
+    ``efa_error`` / ``cfa_error``. Only when no scale can be analysed is an error raised.
+
+    Returns a dict: ``params``, ``scales`` ({name: :func:`analyse_scale` result + ``recommendation``}),
+    ``errors``, ``instrument`` (items of the analysed scales, reverse-keyed), ``kmo``, ``bartlett``,
+    ``parallel`` (table, n components), ``efa`` (loadings, phi), ``cfa`` (see
+    :func:`cxkit.validity.cfa`) with ``cr``, ``ave``, ``fornell_larcker``, ``htmt``, and ``verdicts``
+    (:func:`verdict_table`).
+    """
+    import pandas as pd
+
+    from . import validity as vl
+    from .errors import CxError
+
+    p = params if isinstance(params, ReliabilityParams) else ReliabilityParams.model_validate(params or {})
+    lo, hi = survey.get("scale_range", (1, 5))
+    declared = survey.get("scales") or {}
+    if not declared:
+        raise AnalysisError("no scales are declared (survey.scales is empty)",
+                            hint="declare the multi-item scales under survey.scales in engagement.yaml")
+    if p.scales is not None:
+        unknown = [s for s in p.scales if s not in declared]
+        if unknown:
+            raise AnalysisError(f"reliability.scales names unknown scale(s) {', '.join(unknown)}; "
+                                f"survey.scales has {', '.join(declared)}")
+    names = [s for s in declared if p.scales is None or s in p.scales]
+    out: dict[str, Any] = {"params": p, "scales": {}, "errors": {}, "efa_error": None, "cfa_error": None,
+                           "cfa": None, "efa": None, "kmo": None, "bartlett": None, "parallel": None}
+    for name in names:
+        spec = declared[name]
+        try:
+            res = analyse_scale(df, name, spec, (lo, hi), missing=p.missing, confidence=p.confidence, file=file)
+        except CxError as exc:
+            out["errors"][name] = exc.message
+            continue
+        res["recommendation"] = recommend(res, p.thresholds)
+        out["scales"][name] = res
+    if not out["scales"]:
+        raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+    x = pd.concat([r["x"] for r in out["scales"].values()], axis=1)
+    if p.missing == "listwise":
+        x = x.dropna()
+    out["instrument"] = x
+    items = list(x.columns)
+    try:
+        r = _cor(x, p.missing)
+        if not np.isfinite(r).all():
+            raise AnalysisError("some pairs of items were never answered together; the item correlation matrix "
+                                "is incomplete", hint="use reliability.missing: listwise")
+        n_complete = int(x.notna().all(axis=1).sum())
+        out["kmo"] = vl.kmo(r)
+        out["bartlett"] = vl.bartlett(r, n_complete)
+        out["parallel"] = vl.parallel_analysis(r, len(x), n_iter=p.parallel_iter, seed=seed)
+        if p.efa:
+            k = p.n_factors or max(1, out["parallel"][1])
+            k = min(k, len(items) - 1)
+            out["efa"] = vl.efa(r, k, items=items, rotation=p.rotation, cross_loading=p.cross_loading)
+    except (CxError, np.linalg.LinAlgError) as exc:
+        out["efa_error"] = exc.message if isinstance(exc, CxError) else f"the item correlation matrix is singular ({exc})"
+    do_cfa = p.cfa if cfa is None else cfa
+    if do_cfa:
+        struct = {s: list(declared[s]["items"]) for s in out["scales"]}
+        try:
+            res = vl.cfa(x, struct, confidence=0.90)
+            res["cr"] = vl.composite_reliability(res)
+            res["ave"] = vl.ave(res)
+            res["fornell_larcker"] = vl.fornell_larcker(res["ave"], res["phi"])
+            if len(struct) > 1:
+                res["htmt"] = vl.htmt(_cor(x, "listwise"), items, struct)
+            out["cfa"] = res
+        except CxError as exc:
+            out["cfa_error"] = exc.message
+    out["verdicts"] = verdict_table(out)
+    return out
+
+
+def verdict_table(suite: dict[str, Any]):
+    """One row per analysed scale: alpha (+ Feldt CI), omega, CR, AVE, Fornell-Larcker, max HTMT,
+    a pass/fail/n/a verdict per figure, the overall verdict and the recommendation.
+
+    The overall verdict is :func:`overall_verdict` (n/a checks, e.g. no CFA, are ignored).
+    """
+    import pandas as pd
+
+    p: ReliabilityParams = suite["params"]
+    th = p.thresholds
+    cf = suite.get("cfa") or {}
+    rows = []
+    for name, res in suite["scales"].items():
+        t = res["alpha"].total
+        cr = (cf.get("cr") or {}).get(name)
+        av = (cf.get("ave") or {}).get(name)
+        fl = None
+        if cf.get("fornell_larcker") is not None and len(cf["phi"]) > 1:
+            fl = bool(cf["fornell_larcker"][1][name])
+        hm = None
+        if cf.get("htmt") is not None:
+            hm = float(cf["htmt"].loc[name].drop(name).max())
+        checks = {"alpha": verdict(t["raw_alpha"], th.alpha), "omega": verdict(res["omega_total"], th.omega),
+                  "cr": verdict(cr, th.cr), "ave": verdict(av, th.ave),
+                  "fornell_larcker": "n/a" if fl is None else ("pass" if fl else "fail"),
+                  "htmt": verdict(hm, th.htmt, higher_is_better=False)}
+        if hm is not None and hm >= th.htmt:
+            checks["htmt"] = "fail"
+        rec = res["recommendation"]
+        rows.append({"scale": name, "n": t["n_obs"], "n_items": t["n_items"], "alpha": t["raw_alpha"],
+                     "alpha_ci_low": t["ci_low"], "alpha_ci_high": t["ci_high"], "omega": res["omega_total"],
+                     "cr": cr, "ave": av, "fornell_larcker": fl, "htmt_max": hm,
+                     **{f"v_{k}": v for k, v in checks.items()},
+                     "verdict": overall_verdict(checks),
+                     "action": rec["action"], "item": rec["item"], "alpha_if_dropped": rec["alpha_if_dropped"]})
+    return pd.DataFrame(rows)
+
+
+def overall_verdict(checks: dict[str, str]) -> str:
+    """'pass' when every available check passes; 'caution' when the only failure is AVE while CR
+    passes (Fornell & Larcker 1981: convergent validity is still adequate when CR is; Lam 2012);
+    'fail' otherwise.
+
+    >>> overall_verdict({"alpha": "pass", "cr": "pass", "ave": "fail"})
+    'caution'
+    """
+    failed = [k for k, v in checks.items() if v == "fail"]
+    if not failed:
+        return "pass"
+    if failed == ["ave"] and checks.get("cr") == "pass":
+        return "caution"
+    return "fail"
+
+
+def fit_verdicts(fit: dict[str, float], thresholds: Thresholds) -> dict[str, str]:
+    """CFI, TLI (same threshold as CFI), RMSEA and SRMR against their thresholds (Hu & Bentler 1999)."""
+    return {"cfi": verdict(fit["cfi"], thresholds.cfi), "tli": verdict(fit["tli"], thresholds.cfi),
+            "rmsea": verdict(fit["rmsea"], thresholds.rmsea, higher_is_better=False),
+            "srmr": verdict(fit["srmr"], thresholds.srmr, higher_is_better=False)}
+
+
+def scale_label(name: str, spec: dict[str, Any], lang: str) -> str:
+    """Display name of a scale: its ``label`` in the playbook language (or plain label), else its key."""
+    lab = spec.get("label") if isinstance(spec, dict) else None
+    if isinstance(lab, dict):
+        return lab.get(lang) or next(iter(lab.values()), name)
+    return lab or name
+
+
+def alpha_family_table(suite: dict[str, Any]):
+    """One row per analysed scale: psych::alpha's totals, Feldt CI, omega total and split-half figures."""
+    import pandas as pd
+
+    rows = []
+    for name, res in suite["scales"].items():
+        t = res["alpha"].total
+        rows.append({"scale": name, **{k: t[k] for k in ("raw_alpha", "std_alpha", "ci_low", "ci_high", "g6_smc",
+                                                         "average_r", "s_n", "ase", "n_obs")},
+                     "omega": res["omega_total"], "split_half_sb": res["split_half"]["sb_odd_even"],
+                     "lambda4": res["split_half"]["max"]})
+    return pd.DataFrame(rows)
+
+
+def load_retest(params: dict[str, Any], first: Any, survey: dict[str, Any],
+                rp: ReliabilityParams | None = None):
+    """Test-retest ICC per scale when the region sets ``retest_responses`` (else None).
+
+    The retest file is read and checked like the main response file (:func:`cxkit.io.read_responses`);
+    respondents are matched on ``survey.id_column``.
+    """
+    from . import io as cxio
+
+    path = params.get("retest_responses")
+    if not path:
+        return None
+    rp = rp or ReliabilityParams()
+    second, _ = cxio.read_responses({**params, "responses": path})
+    return retest_icc(first, second, id_column=survey.get("id_column", "respondent_id"),
+                      scales=survey["scales"], scale_range=tuple(survey["scale_range"]), icc_type=rp.icc_type,
+                      confidence=0.95)
+
+
+def fmt_p(p: float) -> str:
+    """APA-style p value: 'p < .001' or 'p = .034'.
+
+    >>> fmt_p(0.0001), fmt_p(0.0342)
+    ('p < .001', 'p = .034')
+    """
+    return "p < .001" if p < 0.001 else f"p = {p:.3f}".replace("0.", ".", 1)

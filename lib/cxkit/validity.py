@@ -364,3 +364,20 @@ def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]], 
                 ia, ib = [idx[i] for i in scales[a]], [idx[i] for i in scales[b]]
                 out.loc[a, b] = mean(r[np.ix_(ia, ib)].ravel()) / math.sqrt(mono[a] * mono[b])
     return out
+
+
+def plot_parallel(tab: Any, *, title: str = "", xlabel: str = "", ylabel: str = "", observed: str = "observed",
+                  random: str = "random"):
+    """Scree plot of observed eigenvalues against the mean random eigenvalues of parallel analysis."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(tab["component"], tab["observed"], "o-", color="#1f5fa8", label=observed)
+    ax.plot(tab["component"], tab["random_mean"], "s--", color="#c0392b", label=random)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.set_xticks(list(tab["component"]))
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig

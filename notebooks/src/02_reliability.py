@@ -1,0 +1,244 @@
+# %% [markdown]
+# # 02 · Reliability and validity
+# Do the scales measure what they claim? Logic in `cxkit.reliability` (item analysis, alpha family as
+# psych::alpha, omega, split-half, ICC, verdicts) and `cxkit.validity` (KMO, Bartlett, parallel analysis,
+# EFA, CFA with lavaan's fit indices, CR, AVE, Fornell-Larcker, HTMT); text in `cxkit/i18n/reliability.yaml`.
+
+# %% [parameters]
+params = {}
+region = ""
+notebook = "02_reliability"
+results_path = ""
+results_dir = ""
+run_dir = ""
+
+# %%
+from pathlib import Path
+
+from cxkit import reliability as rel
+from cxkit import validity as val
+from cxkit.report import Playbook, fmt_num, interactive
+
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
+              results_dir=results_dir) if params else interactive(notebook=notebook)
+pb.theme()
+survey = pb.params["survey"]
+rp = rel.ReliabilityParams.model_validate(pb.params.get("reliability") or {})
+th = rp.thresholds
+lo, hi = survey["scale_range"]
+df = pb.responses()
+suite = rel.run_suite(df, survey, rp, seed=pb.params["seed"], file=Path(pb.params["responses"]).name)
+lab = {s: rel.scale_label(s, spec, pb.lang) for s, spec in survey["scales"].items()}
+V = {v: pb.t(f"reliability.v_{v.replace('/', '')}") for v in ("pass", "fail", "caution", "n/a")}
+pb.p(pb.t("reliability.intro"))
+pb.p(pb.t("reliability.settings", missing=pb.t(f"reliability.missing_{rp.missing}"), n=len(df),
+          alpha=th.alpha, omega=th.omega, cr=th.cr, ave=th.ave, htmt=th.htmt, cfi=th.cfi, rmsea=th.rmsea,
+          srmr=th.srmr, kmo=th.kmo))
+for s, msg in suite["errors"].items():
+    pb.note(pb.t("reliability.scale_error", scale=lab[s], message=msg), "alert")
+pb.result("missing_handling", rp.missing)
+pb.result("thresholds", th.model_dump())
+
+# %%
+verd = suite["verdicts"]
+pb.h2(pb.t("reliability.sec_verdict"))
+counts = verd["verdict"].value_counts()
+pb.kpis([
+    {"label": pb.t("reliability.kpi_scales"), "value": str(len(verd))},
+    {"label": V["pass"], "value": str(int(counts.get("pass", 0))), "kind": "ok"},
+    {"label": V["caution"], "value": str(int(counts.get("caution", 0))), "kind": "warn"},
+    {"label": V["fail"], "value": str(int(counts.get("fail", 0))), "kind": "alert"},
+])
+vt = verd.assign(scale=[lab[s] for s in verd["scale"]],
+                 verdict=[V[v] for v in verd["verdict"]],
+                 ci=[f"{a:.2f}–{b:.2f}" for a, b in zip(verd["alpha_ci_low"], verd["alpha_ci_high"])])
+cols = {"scale": pb.t("reliability.col_scale"), "n_items": pb.t("reliability.col_items"),
+        "alpha": "α", "ci": pb.t("reliability.col_ci"), "omega": "ω", "cr": "CR", "ave": "AVE",
+        "htmt_max": pb.t("reliability.col_htmt_max"), "verdict": pb.t("reliability.col_verdict")}
+pb.table(vt[list(cols)].rename(columns=cols), digits={**{c: 2 for c in cols.values()},
+                                                      pb.t("reliability.col_items"): 0})
+pb.h3(pb.t("reliability.sec_recommend"))
+recs = []
+for _, row in verd.iterrows():
+    rec = suite["scales"][row["scale"]]["recommendation"]
+    vals = {"scale": lab[row["scale"]], "item": rec["item"], "a": f"{rec['alpha']:.2f}",
+            "a2": "–" if rec["alpha_if_dropped"] is None else f"{rec['alpha_if_dropped']:.2f}",
+            "r": "–" if rec["item_rest"] is None else f"{rec['item_rest']:.2f}"}
+    text = pb.t(f"reliability.rec_{rec['action']}", **vals)
+    failed = [k for k in ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt") if row[f"v_{k}"] == "fail"]
+    if failed:
+        text += " " + pb.t("reliability.rec_failed", checks=", ".join(pb.t(f"reliability.check_{k}") for k in failed))
+    kind = {"pass": "ok", "caution": "warn", "fail": "alert"}[row["verdict"]]
+    if rec["action"] != "keep" or row["verdict"] != "pass":
+        pb.note(text, kind)
+    else:
+        recs.append(text)
+if recs:
+    pb.bullets(recs)
+pb.result("scales", {row["scale"]: {
+    "n": row["n"], "n_items": row["n_items"], "alpha": row["alpha"], "alpha_ci": [row["alpha_ci_low"], row["alpha_ci_high"]],
+    "alpha_std": suite["scales"][row["scale"]]["alpha"].total["std_alpha"],
+    "g6": suite["scales"][row["scale"]]["alpha"].total["g6_smc"],
+    "average_r": suite["scales"][row["scale"]]["alpha"].total["average_r"],
+    "omega_total": row["omega"], "split_half_sb": suite["scales"][row["scale"]]["split_half"]["sb_odd_even"],
+    "cr": row["cr"], "ave": row["ave"], "htmt_max": row["htmt_max"], "verdict": row["verdict"],
+    "checks": {k: row[f"v_{k}"] for k in ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt")},
+    "recommendation": {"action": row["action"], "item": row["item"], "alpha_if_dropped": row["alpha_if_dropped"]},
+} for _, row in verd.iterrows()})
+pb.result("reliable_scales", [s for s, v in zip(verd["scale"], verd["verdict"]) if v != "fail"])
+pb.result("scale_errors", suite["errors"])
+
+# %%
+pb.h2(pb.t("reliability.sec_alpha"))
+pb.p(pb.t("reliability.alpha_text"))
+fam = rel.alpha_family_table(suite)
+fcols = {"scale": pb.t("reliability.col_scale"), "raw_alpha": pb.t("reliability.col_raw_alpha"),
+         "std_alpha": pb.t("reliability.col_std_alpha"), "ci": pb.t("reliability.col_ci"), "g6_smc": "G6 (smc)",
+         "average_r": pb.t("reliability.col_average_r"), "s_n": "S/N", "ase": "ase", "omega": "ω",
+         "split_half_sb": pb.t("reliability.col_split_sb"), "lambda4": "λ4 (max split)"}
+fam = fam.assign(scale=[lab[s] for s in fam["scale"]],
+                 ci=[f"{a:.3f}–{b:.3f}" for a, b in zip(fam["ci_low"], fam["ci_high"])])
+pb.table(fam[list(fcols)].rename(columns=fcols), digits=3)
+
+# %%
+pb.h2(pb.t("reliability.sec_items"))
+pb.p(pb.t("reliability.items_text", item_rest=th.item_rest, fc=int(100 * th.floor_ceiling)))
+icols = {"item": pb.t("reliability.col_item"), "reverse": pb.t("reliability.col_reverse"), "n": "n",
+         "missing": pb.t("reliability.col_missing"), "mean": pb.t("reliability.col_mean"), "sd": "sd",
+         "skew": pb.t("reliability.col_skew"), "floor": pb.t("reliability.col_floor"),
+         "ceiling": pb.t("reliability.col_ceiling"), "raw_r": "raw.r", "std_r": "std.r", "r_cor": "r.cor",
+         "r_drop": pb.t("reliability.col_r_drop"), "alpha_if_dropped": pb.t("reliability.col_alpha_drop")}
+flagged = {}
+for s, res in suite["scales"].items():
+    pb.h3(pb.t("reliability.scale_heading", scale=lab[s], alpha=f"{res['alpha'].total['raw_alpha']:.2f}"))
+    tab = res["items"].reset_index(names="item")
+    tab["reverse"] = [pb.t("reliability.yes") if v else "" for v in tab["reverse"]]
+    pb.table(tab[list(icols)].rename(columns=icols), digits=2, percent=[icols["missing"], icols["floor"], icols["ceiling"]])
+    for it in res["miskeyed"]:
+        pb.note(pb.t("reliability.miskeyed", item=it, scale=lab[s], r=f"{res['items'].loc[it, 'r_drop']:.2f}"), "alert")
+        flagged[it] = "miskeyed"
+    for it, row in res["items"].iterrows():
+        if it not in res["miskeyed"] and row["r_drop"] < th.item_rest:
+            flagged[it] = "weak"
+        if max(row["floor"], row["ceiling"]) > th.floor_ceiling:
+            which = "floor" if row["floor"] >= row["ceiling"] else "ceiling"
+            pb.note(pb.t(f"reliability.{which}_effect", item=it, pct=f"{100 * max(row['floor'], row['ceiling']):.0f}"), "warn")
+pb.result("flagged_items", flagged)
+
+# %%
+pb.h2(pb.t("reliability.sec_dist"))
+x_all = suite["instrument"]
+dist = rel.response_distribution(x_all, (lo, hi))
+pb.figure(rel.plot_distribution(dist, title=pb.t("reliability.dist_title"), xlabel=pb.t("reliability.dist_x"),
+                                legend_title=pb.t("reliability.dist_legend")), alt=pb.t("reliability.dist_title"))
+pb.p(pb.t("reliability.dist_note"))
+
+# %%
+pb.h2(pb.t("reliability.sec_efa"))
+if suite["efa_error"]:
+    pb.note(pb.t("reliability.efa_error", message=suite["efa_error"]), "warn")
+if suite["kmo"] is not None:
+    kmo_all, kmo_items = suite["kmo"]
+    bart = suite["bartlett"]
+    tabp, ncomp = suite["parallel"]
+    pb.kpis([
+        {"label": "KMO", "value": f"{kmo_all:.2f}", "kind": "ok" if kmo_all >= th.kmo else "alert",
+         "detail": pb.t("reliability.kmo_detail", t=th.kmo)},
+        {"label": pb.t("reliability.kpi_bartlett"), "value": f"χ² = {bart['chisq']:,.0f}",
+         "detail": f"df = {bart['df']}, " + rel.fmt_p(bart["p"])},
+        {"label": pb.t("reliability.kpi_parallel"), "value": str(ncomp),
+         "detail": pb.t("reliability.parallel_detail", k=len(suite["scales"]))},
+    ])
+    low = [it for it, v in zip(x_all.columns, kmo_items) if v < th.kmo]
+    if kmo_all < th.kmo:
+        pb.note(pb.t("reliability.kmo_low", kmo=f"{kmo_all:.2f}", t=th.kmo), "alert")
+    if low:
+        pb.note(pb.t("reliability.kmo_items_low", items=", ".join(low), t=th.kmo), "warn")
+    if ncomp != len(suite["scales"]):
+        pb.note(pb.t("reliability.parallel_mismatch", n=ncomp, k=len(suite["scales"])), "warn")
+    pb.figure(val.plot_parallel(tabp, title=pb.t("reliability.parallel_title"), xlabel=pb.t("reliability.parallel_x"),
+                                ylabel=pb.t("reliability.parallel_y"), observed=pb.t("reliability.parallel_obs"),
+                                random=pb.t("reliability.parallel_rand")), alt=pb.t("reliability.parallel_title"))
+    pb.result("kmo", {"overall": kmo_all, "items": dict(zip(x_all.columns, kmo_items))})
+    pb.result("bartlett", bart)
+    pb.result("parallel_components", ncomp)
+if suite["efa"] is not None:
+    load, phi = suite["efa"]
+    pb.h3(pb.t("reliability.sec_loadings", k=load.shape[1] - 4, rotation=rp.rotation))
+    fcols_ = [c for c in load.columns if c.startswith("F")]
+    show = load.reset_index(names="item")
+    show["flag"] = [pb.t("reliability.flag_cross") if c else (pb.t("reliability.flag_nohome") if nh else "")
+                    for c, nh in zip(show["cross_loading"], show["no_home"])]
+    pb.table(show[["item", *fcols_, "h2", "flag"]].rename(columns={"item": pb.t("reliability.col_item"),
+                                                                  "flag": pb.t("reliability.col_flag")}), digits=2)
+    cross = list(load.index[load["cross_loading"]])
+    nohome = list(load.index[load["no_home"]])
+    if cross:
+        pb.note(pb.t("reliability.cross_items", items=", ".join(cross), t=rp.cross_loading), "warn")
+    if nohome:
+        pb.note(pb.t("reliability.nohome_items", items=", ".join(nohome), t=rp.cross_loading), "warn")
+    pb.result("efa", {"n_factors": len(fcols_), "rotation": rp.rotation, "cross_loading_items": cross,
+                      "no_home_items": nohome})
+
+# %%
+pb.h2(pb.t("reliability.sec_cfa"))
+cf = suite["cfa"]
+if not rp.cfa:
+    pb.note(pb.t("reliability.cfa_off"), "info")
+elif cf is None:
+    pb.note(pb.t("reliability.cfa_error", message=suite["cfa_error"]), "warn")
+    pb.result("cfa", None)
+else:
+    fit = cf["fit"]
+    fv = rel.fit_verdicts(fit, th)
+    pb.p(pb.t("reliability.cfa_text", n=fit["n"]))
+    pb.kpis([
+        {"label": "χ² (df)", "value": f"{fit['chisq']:.1f} ({fit['df']})",
+         "detail": rel.fmt_p(fit["pvalue"])},
+        {"label": "CFI / TLI", "value": f"{fit['cfi']:.3f} / {fit['tli']:.3f}", "kind": "ok" if fv["cfi"] == "pass" else "alert",
+         "detail": f"≥ {th.cfi}"},
+        {"label": "RMSEA [90% CI]", "value": f"{fit['rmsea']:.3f}", "kind": "ok" if fv["rmsea"] == "pass" else "alert",
+         "detail": f"[{fit['rmsea_ci_low']:.3f}, {fit['rmsea_ci_high']:.3f}] ≤ {th.rmsea}"},
+        {"label": "SRMR", "value": f"{fit['srmr']:.3f}", "kind": "ok" if fv["srmr"] == "pass" else "alert",
+         "detail": f"≤ {th.srmr}"},
+    ])
+    if "fail" in fv.values():
+        pb.note(pb.t("reliability.fit_poor"), "warn")
+    pb.h3(pb.t("reliability.sec_std_loadings"))
+    ld = cf["loadings"].assign(factor=lambda d: [lab[f] for f in d["factor"]])
+    pb.table(ld[["factor", "item", "estimate", "std"]].rename(columns={
+        "factor": pb.t("reliability.col_scale"), "item": pb.t("reliability.col_item"),
+        "estimate": pb.t("reliability.col_estimate"), "std": pb.t("reliability.col_std_loading")}), digits=3)
+    weak = list(cf["loadings"].loc[cf["loadings"]["std"] < 0.5, "item"])
+    if weak:
+        pb.note(pb.t("reliability.weak_loadings", items=", ".join(weak)), "warn")
+    pb.h3(pb.t("reliability.sec_discriminant"))
+    pb.p(pb.t("reliability.fl_text"))
+    fl_tab, fl_ok = cf["fornell_larcker"]
+    pb.table(fl_tab.rename(index=lab, columns=lab), index=True, digits=2)
+    if "htmt" in cf:
+        pb.p(pb.t("reliability.htmt_text", t=th.htmt))
+        pb.table(cf["htmt"].rename(index=lab, columns=lab), index=True, digits=2)
+    pb.result("cfa", {**{k: fit[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "n")},
+                      "rmsea_ci": [fit["rmsea_ci_low"], fit["rmsea_ci_high"]], "verdicts": fv,
+                      "std_loadings": dict(zip(cf["loadings"]["item"], cf["loadings"]["std"]))})
+
+# %%
+pb.h2(pb.t("reliability.sec_retest"))
+retest = rel.load_retest(pb.params, df, survey, rp)
+if retest is None:
+    pb.note(pb.t("reliability.retest_none"), "info")
+    pb.result("retest_icc", None)
+else:
+    icc = retest.assign(scale=[lab.get(s, s) for s in retest["scale"]],
+                        ci=[f"{a:.2f}–{b:.2f}" for a, b in zip(retest["ci_low"], retest["ci_high"])])
+    pb.p(pb.t("reliability.retest_text", kind=rp.icc_type, t=th.icc))
+    pb.table(icc[["scale", "n", "icc", "ci"]].rename(columns={"scale": pb.t("reliability.col_scale"),
+                                                            "icc": "ICC", "ci": pb.t("reliability.col_ci95")}),
+             digits={"n": 0, "ICC": 2})
+    for _, row in retest.iterrows():
+        if row["icc"] == row["icc"] and row["icc"] < th.icc:
+            pb.note(pb.t("reliability.retest_low", scale=lab.get(row["scale"], row["scale"]), icc=f"{row['icc']:.2f}",
+                         t=th.icc), "warn")
+    pb.result("retest_icc", dict(zip(retest["scale"], retest["icc"])))
+pb.save();
