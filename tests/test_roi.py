@@ -425,3 +425,13 @@ def test_docstring_examples():
     import doctest
     res = doctest.testmod(roi)
     assert res.attempted >= 10 and res.failed == 0
+
+
+def test_clv_table_gupta_lehmann():
+    """Churn 0.2, i = 0.1: multiple 0.8/0.3 = 2.6667 (the issue's oracle); +1 point with slope 0.01 → 0.81/0.29."""
+    sec = small(discount_rate=0.1, churn_per_point=0.01, revenue_per_point=0.0,
+                tiers={"gold": {"customers": 100, "revenue": 1000, "margin": 0.3, "churn": 0.2}})
+    clv = roi.clv_table(roi.build_model(sec)).set_index("tier")
+    assert clv.loc["gold", "clv"] == pytest.approx(300 * 2.6667, abs=0.01)
+    assert clv.loc["gold", "clv_plus_one"] == pytest.approx(300 * 0.81 / 0.29)
+    assert clv.loc["all", "change"] == pytest.approx((0.81 / 0.29) / (0.8 / 0.3) - 1)

@@ -925,6 +925,53 @@ def _one_point_base(model: RoiModel, inputs: Mapping[str, Any] | None) -> dict[s
     return out
 
 
+def clv_table(model: RoiModel, inputs: Mapping[str, Any] | None = None):
+    """Customer lifetime value per tier (Gupta–Lehmann) now and with +1 satisfaction point.
+
+    ``CLV = R·m · r/(1 + i − r)`` with retention ``r = 1 − churn`` and the annual
+    discount rate ``i``; +1 point lowers churn by ``churn_per_point`` and raises
+    revenue by ``revenue_per_point``. The last row (tier ``"all"``) is the
+    customer-weighted change, to compare with the documents' "+1 point → CLV +12 %" (doc 002).
+    """
+    import pandas as pd
+
+    v = dict(model.base)
+    v.update(inputs or {})
+    i, s, e = v["discount_rate"], v["churn_per_point"], v["revenue_per_point"]
+    rows, w_base, w_new, n_tot = [], 0.0, 0.0, 0.0
+    for t in model.tiers:
+        n, rev, mg, c = (v[f"tiers.{t}.{k}"] for k in ("customers", "revenue", "margin", "churn"))
+        base = rev * mg * clv_multiple(1 - c, i)
+        new = rev * (1 + e) * mg * clv_multiple(1 - max(0.0, c - s), i)
+        rows.append({"tier": t, "clv": base, "clv_plus_one": new, "change": new / base - 1 if base else None})
+        w_base, w_new, n_tot = w_base + n * base, w_new + n * new, n_tot + n
+    rows.append({"tier": "all", "clv": w_base / n_tot if n_tot else None, "clv_plus_one": w_new / n_tot if n_tot else None,
+                 "change": w_new / w_base - 1 if w_base else None})
+    return pd.DataFrame(rows)
+
+
+#: figures the documents quote, to set beside the model's (DOMAIN.md, "Money")
+DOCUMENT_FIGURES = {"roi_ratio": (5.8, "doc 000"), "roi_platinum": (5.0, "doc 003"), "roi_gold": (3.0, "doc 003"),
+                    "payback_month": (18, "doc 002"), "clv_per_point": (0.12, "doc 002")}
+
+
+def document_check(base: Mapping[str, Any], tiers, clv):
+    """The model's figures beside the documents' (ROI 1:5.8, platinum 1:5 vs gold 1:3, payback 18 months,
+    CLV +12 % per point): a DataFrame (figure, model, document, ref, close), ``close`` meaning within a
+    factor 2. The documents quote other companies' cases, so a gap asks for a second look, not a fix."""
+    tr = dict(zip(tiers["tier"], tiers["roi_ratio"]))
+    model_vals = {"roi_ratio": base["roi_ratio"], "roi_platinum": tr.get("platinum"), "roi_gold": tr.get("gold"),
+                  "payback_month": base["payback_month"], "clv_per_point": float(clv["change"].iloc[-1])}
+    import pandas as pd
+
+    out = []
+    for k, (doc, ref) in DOCUMENT_FIGURES.items():
+        mv = _num(model_vals[k])
+        out.append({"figure": k, "model": mv, "document": doc, "ref": ref,
+                    "close": None if mv is None else bool(0.5 <= mv / doc <= 2.0)})
+    return pd.DataFrame(out)
+
+
 # ============================================================================ scenarios
 def scenario_inputs(model: RoiModel, multipliers: Mapping[str, float]) -> dict[str, float]:
     """Inputs of a scenario: each named input (or group ``uplift`` / ``cost`` /
@@ -1133,6 +1180,30 @@ def fmt_value(x: Any) -> str:
     return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
 
 
+def fmt_figure(figure: str, value: Any) -> str:
+    """Format a :func:`document_check` figure: ratios as "1:x", CLV change as %, months as integers.
+
+    >>> fmt_figure("roi_gold", 2.345), fmt_figure("clv_per_point", 0.0833), fmt_figure("payback_month", 10)
+    ('1:2.3', '8.3%', '10')
+    """
+    f = _num(value)
+    if f is None:
+        return "–"
+    if figure.startswith("roi"):
+        return f"1:{f:.1f}"
+    if figure == "clv_per_point":
+        return f"{100 * f:.1f}%"
+    return f"{f:.0f}"
+
+
+def note_values(model: RoiModel, values: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Values of a ``model.notes`` entry with initiative names replaced by their display labels."""
+    out = dict(values)
+    if "initiative" in out:
+        out["initiative"] = initiative_label(model, out["initiative"], lang)
+    return out
+
+
 def source_counts(model: RoiModel) -> dict[str, int]:
     """How many inputs come from each source (document / client / consultant / diagnostics)."""
     out = {s: 0 for s in SOURCES}
@@ -1142,7 +1213,7 @@ def source_counts(model: RoiModel) -> dict[str, int]:
 
 
 def results_summary(model: RoiModel, base: Mapping[str, Any], tiers, mc: Mapping[str, Any] | None,
-                    vpp: Mapping[str, Any], be: Mapping[str, Any], sc, tor) -> dict[str, Any]:
+                    vpp: Mapping[str, Any], be: Mapping[str, Any], sc, tor, clv=None) -> dict[str, Any]:
     """The key figures written to ``05_roi.results.json`` (documented in docs/results.md)."""
     out = {
         "currency": model.params.currency, "horizon_months": model.horizon,
@@ -1160,6 +1231,7 @@ def results_summary(model: RoiModel, base: Mapping[str, Any], tiers, mc: Mapping
                                    (isinstance(r.payback_month, float) and math.isnan(r.payback_month))
                                    else int(r.payback_month)} for r in sc.itertuples()},
         "sources": source_counts(model),
+        "clv_change_per_point": None if clv is None else _num(clv["change"].iloc[-1]),
     }
     mc = mc or {}
     for k in ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payback_p10", "payback_p50",

@@ -29,7 +29,7 @@ if diag is None:
 else:
     pb.note(pb.t("roi.diag_used", n=roi.source_counts(model)["diagnostics"]), "info")
 for key, values in model.notes:
-    pb.note(pb.t(key, **values), "warn" if diag is not None and "fallback" in key else "info")
+    pb.note(pb.t(key, **roi.note_values(model, values, pb.lang)), "warn" if diag is not None and "fallback" in key else "info")
 
 # %%
 base = roi.summary(model)
@@ -116,6 +116,20 @@ vpp = roi.value_per_point(model)
 pb.p(pb.t("roi.vpp_text", value=f"{vpp['total'] / M:,.2f}", unit=unit))
 
 # %%
+pb.h2(pb.t("roi.sec_docs"))
+clv = roi.clv_table(model)
+pb.p(pb.t("roi.docs_text", clv=f"{100 * clv['change'].iloc[-1]:.1f}"))
+chk = roi.document_check(base, tiers, clv)
+pb.table(chk.assign(figure=[pb.t(f"roi.doc_{f}") for f in chk["figure"]],
+                    model=[roi.fmt_figure(f, v) for f, v in zip(chk["figure"], chk["model"])],
+                    document=[roi.fmt_figure(f, v) for f, v in zip(chk["figure"], chk["document"])])
+         .drop(columns="close").rename(columns={"figure": pb.t("roi.col_figure"), "model": pb.t("roi.col_model"),
+                                                "document": pb.t("roi.col_document"), "ref": pb.t("roi.col_ref")}))
+far = [pb.t(f"roi.doc_{f}") for f, c in zip(chk["figure"], chk["close"]) if c is False]
+if far:
+    pb.note(pb.t("roi.docs_far", figures=", ".join(far)), "info")
+
+# %%
 pb.h2(pb.t("roi.sec_scenarios"))
 sc = roi.scenarios(model)
 sc_labels = [pb.label(f"roi.sc_{s}", s) for s in sc["scenario"]]
@@ -165,6 +179,6 @@ if tor is not None:
                                 "swing": pb.t("roi.col_swing")}), digits=3)
 
 # %%
-for key, value in roi.results_summary(model, base, tiers, mc, vpp, be, sc, tor).items():
+for key, value in roi.results_summary(model, base, tiers, mc, vpp, be, sc, tor, clv).items():
     pb.result(key, value)
 pb.save();
