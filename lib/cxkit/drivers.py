@@ -649,3 +649,29 @@ def key_drivers(x: pd.DataFrame, y: pd.Series, *, outcome: str = "y", n_boot: in
         tab["dominance_share"] = dom.table["share"].to_numpy()
     tab.attrs.update({"r2": rw.r2, "n": rw.n, "outcome": outcome})
     return tab
+
+
+def drivers_by_group(x: pd.DataFrame, y: pd.Series, groups: pd.Series, *, order: Sequence[str] = (),
+                     min_n: int = 150, lo: float = 1, hi: float = 5) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Relative weights and performance per group (tier) with at least ``min_n`` respondents.
+
+    Returns ``(results, skipped)``: results ``{group: {weights, r2, n, performance}}``;
+    skipped ``{group: reason}`` (too small, or the analysis failed with a clear message).
+    """
+    g = groups.astype(str).to_numpy()
+    names = [t for t in order if t in set(g)] + sorted(set(g) - set(order))
+    out: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
+    for t in names:
+        m = g == t
+        if m.sum() < min_n:
+            skipped[t] = f"n={int(m.sum())}"
+            continue
+        try:
+            kd = key_drivers(x[m], y[m], min_n=min_n)
+        except AnalysisError as exc:
+            skipped[t] = exc.message
+            continue
+        out[t] = {"weights": dict(zip(kd["driver"], kd["rescaled"])), "r2": kd.attrs["r2"], "n": kd.attrs["n"],
+                  "performance": performance_0_100(x[m], lo, hi)}
+    return out, skipped

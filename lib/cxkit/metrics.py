@@ -577,3 +577,20 @@ def wave_table(current: pd.DataFrame, previous: pd.DataFrame, outcomes: Mapping[
         r = wave_change(current[col], previous[col], kind=kind, lo=lo, hi=hi, top_box=top_box)
         rows.append({"kpi": kpi, **r, "better": bool(r["change"] < 0 if kpi == "ces" else r["change"] > 0)})
     return pd.DataFrame(rows)
+
+
+def kpi_test_specs(outcomes: Mapping[str, str | None], ranges: Mapping[str, Sequence[float]],
+                   top_box: int = 2) -> list[dict[str, Any]]:
+    """The KPI tests of the scorecard, for :func:`difference_tests`: CSAT mean and top box, NPS, CES, overall."""
+    specs: list[dict[str, Any]] = []
+    if outcomes.get("csat"):
+        specs += [{"kpi": "csat", "column": outcomes["csat"], "kind": "mean"},
+                  {"kpi": "top_box", "column": outcomes["csat"], "kind": "proportion",
+                   "top_threshold": ranges.get("csat", (1, 5))[1] - top_box + 1}]
+    if outcomes.get("nps"):
+        specs.append({"kpi": "nps", "column": outcomes["nps"], "kind": "nps"})
+    if outcomes.get("ces"):
+        specs.append({"kpi": "ces", "column": outcomes["ces"], "kind": "mean"})
+    if outcomes.get("overall"):
+        specs.append({"kpi": "overall", "column": outcomes["overall"], "kind": "mean"})
+    return specs

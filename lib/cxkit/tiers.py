@@ -187,3 +187,13 @@ def share_weighted_check(tier_scores: Mapping[str, float], shares: Mapping[str, 
     diff = float(stated) - w
     return {"weighted": w, "stated": float(stated), "difference": diff, "tolerance": float(tol),
             "consistent": bool(abs(diff) <= tol)}
+
+
+def tier_matrix(card: pd.DataFrame, scores: pd.DataFrame | None, tier: pd.Series, lo: float, hi: float,
+                kpis: Sequence[str] = ("satisfaction", "csat_0_100", "top_box", "nps", "ces_ease_0_100")) -> pd.DataFrame:
+    """Tier × satisfaction matrix: scorecard KPIs per tier (``card`` rows after the first) joined with
+    the mean of each scale score per tier rescaled to 0–100 (``100 · (mean − lo) / (hi − lo)``)."""
+    mat = card.iloc[1:][["group"] + [c for c in kpis if c in card.columns]].set_index("group")
+    if scores is not None and scores.shape[1]:
+        mat = mat.join(100.0 * (scores.groupby(tier.astype(str)).mean() - lo) / (hi - lo))
+    return mat

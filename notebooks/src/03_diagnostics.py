@@ -15,8 +15,9 @@ run_dir = ""
 # %%
 import pandas as pd
 
-from cxkit import drivers, i18n, metrics, tiers
-from cxkit.errors import AnalysisError
+from cxkit import drivers, metrics, tiers
+from cxkit.diagnostics import show_table
+from cxkit.errors import AnalysisError, CxError
 from cxkit.report import Playbook, interactive, fmt_num, fmt_pct
 
 pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
@@ -33,15 +34,7 @@ sat_key, sat_col = metrics.satisfaction_column(outcomes)
 T = lambda key, **kw: pb.t(f"diag.{key}", **kw)  # noqa: E731
 group_label = lambda g: pb.t("common.all") if g == "_all" else pb.tier_label(g)  # noqa: E731
 
-
-def show(frame, prefix="col_", percent=(), ints=("n",), digits=1, **per_col):
-    """Display a table with translated headers (diag.<prefix><column>) and per-column decimals."""
-    names = {c: next((pb.t(key) for key in (f"diag.{prefix}{c}", f"diag.col_{c}", f"diag.dim_{c}")
-                      if i18n.has(key)), str(c)) for c in frame.columns}
-    dg = {names[c]: per_col.get(c, 0 if c in ints else digits) for c in frame.columns}
-    pb.table(frame.rename(columns=names), percent=[names[c] for c in percent if c in names], digits=dg)
-
-
+show = lambda frame, **kw: show_table(pb, frame, **kw)  # noqa: E731
 pb.p(T("intro", conf=f"{100 * conf:.0f}"))
 
 # %% [markdown]
@@ -83,17 +76,7 @@ pb.result("kpi_by_tier", {r["group"]: r.drop("group").to_dict() for _, r in card
 # ## Tests of differences between tiers and segments
 
 # %%
-specs = []
-if "csat" in outcomes:
-    specs += [{"kpi": "csat", "column": outcomes["csat"], "kind": "mean"},
-              {"kpi": "top_box", "column": outcomes["csat"], "kind": "proportion",
-               "top_threshold": ranges["csat"][1] - top_box + 1}]
-if "nps" in outcomes:
-    specs.append({"kpi": "nps", "column": outcomes["nps"], "kind": "nps"})
-if "ces" in outcomes:
-    specs.append({"kpi": "ces", "column": outcomes["ces"], "kind": "mean"})
-if "overall" in outcomes:
-    specs.append({"kpi": "overall", "column": outcomes["overall"], "kind": "mean"})
+specs = metrics.kpi_test_specs(outcomes, ranges, top_box)
 pb.h2(T("sec_tests"))
 pb.p(T("tests_text", padjust=P["padjust"], min_n=P["min_group_n"]))
 test_summary = {}
@@ -175,7 +158,11 @@ else:
 
 # %%
 pb.h2(T("sec_tiers"))
-if seg and seg in df.columns:
+if not (seg and seg in df.columns):
+    pb.note(T("no_tiers"), "info")
+    pb.result("tier_satisfaction", {})
+    pb.result("tier_share", {})
+else:
     spend_col = P["spend_column"]
     if spend_col and spend_col in df.columns:
         band = tiers.spend_tier(df[spend_col], P["spend_bands"], column=spend_col)
@@ -188,8 +175,8 @@ if seg and seg in df.columns:
         try:
             score = tiers.tier_score(df, weights=P["tier_score"]["weights"], columns=P["tier_score"]["columns"],
                                      need_scores=P["tier_score"]["need_scores"])
-        except Exception as exc:  # a missing column turns the section into a note, not a failed playbook
-            pb.note(T("warn_tier_score", reason=getattr(exc, "message", str(exc))), "warn")
+        except CxError as exc:  # e.g. a missing column: the section becomes a note, not a failed playbook
+            pb.note(T("warn_tier_score", reason=exc.message), "warn")
             score = None
         if score is not None:
             shares = P["tier_shares"] or tiers.TIER_SHARES
@@ -200,6 +187,10 @@ if seg and seg in df.columns:
             comp = score.groupby(df[seg].astype(str)).mean().reindex([t for t in order if t in set(df[seg])])
             show(comp.rename(index=pb.tier_label).rename_axis("group").reset_index(), prefix="col_ts_")
             pb.result("tier_score_agreement", sa)
+
+# %%
+# tier profile, tier x satisfaction matrix
+if seg and seg in df.columns:
     prof_cols = [c for c in ["annual_spend", "aov", "orders_12m", "repurchase_rate", "interactions_12m",
                              "complaint_30d"] if c in df.columns]
     prof = tiers.tier_profile(df, seg, prof_cols)
@@ -210,17 +201,15 @@ if seg and seg in df.columns:
     tier_share = dict(zip(prof["tier"], prof["share"]))
     pb.result("tier_satisfaction", tier_sat)
     pb.result("tier_share", tier_share)
-    # tier x satisfaction matrix
     scales_df = drivers.scale_scores(df, survey["scales"], *survey["scale_range"]) if survey["scales"] else None
-    mat = card.iloc[1:][["group"] + [c for c in ["satisfaction", "csat_0_100", "top_box", "nps", "ces_ease_0_100"]
-                                     if c in card.columns]].set_index("group")
-    if scales_df is not None:
-        lo, hi = survey["scale_range"]
-        mat = mat.join(drivers.rescale_0_100(scales_df.groupby(df[seg].astype(str)).mean(), lo, hi))
+    mat = tiers.tier_matrix(card, scales_df, df[seg], *survey["scale_range"])
     pb.h3(T("sec_tier_matrix"))
     pb.p(T("tier_matrix_text"))
     show(mat.rename(index=pb.tier_label).rename_axis("group").reset_index(), percent=["top_box"])
-    # share-weighted overall vs stated / sample overall
+
+# %%
+# share-weighted overall vs the stated overall (doc 003: 75.18 vs 76)
+if seg and seg in df.columns:
     shares = P["tier_shares"] or tier_share
     stated = P["stated_overall"] if P["stated_overall"] is not None else k["satisfaction"]
     chk = tiers.share_weighted_check({t: tier_sat.get(t) for t in shares}, shares, stated, tol=P["overall_tolerance"])
@@ -231,10 +220,6 @@ if seg and seg in df.columns:
         pb.note(T("warn_overall", weighted=fmt_num(chk["weighted"], 2), stated=fmt_num(chk["stated"], 2),
                   diff=fmt_num(chk["difference"], 2), tol=fmt_num(chk["tolerance"], 1)), "warn")
     pb.result("overall_check", chk)
-else:
-    pb.note(T("no_tiers"), "info")
-    pb.result("tier_satisfaction", {})
-    pb.result("tier_share", {})
 
 # %% [markdown]
 # ## KPI composite (document 002)
@@ -310,18 +295,9 @@ if comp_rows:
 tier_w = {}
 if seg and seg in df.columns:
     pb.h3(T("sec_tier_drivers"))
-    for t in [t for t in order if t in set(df[seg])] + sorted(set(df[seg].astype(str)) - set(order)):
-        m = (df[seg].astype(str) == t).to_numpy()
-        if m.sum() < P["min_driver_n"]:
-            pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), n=int(m.sum()), min=P["min_driver_n"]), "info")
-            continue
-        try:
-            tt = drivers.key_drivers(X[m], y[m], outcome=P["driver_outcome"], min_n=P["min_driver_n"])
-        except AnalysisError as exc:
-            pb.note(T("warn_outcome", outcome=pb.tier_label(t), reason=exc.message), "warn")
-            continue
-        tier_w[t] = {"weights": dict(zip(tt["driver"], tt["rescaled"])), "r2": tt.attrs["r2"], "n": tt.attrs["n"],
-                     "performance": drivers.performance_0_100(X[m], lo, hi)}
+    tier_w, skipped = drivers.drivers_by_group(X, y, df[seg], order=order, min_n=P["min_driver_n"], lo=lo, hi=hi)
+    for t, why in skipped.items():
+        pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), reason=why, min=P["min_driver_n"]), "info")
     if tier_w:
         tw = pd.DataFrame({pb.tier_label(t): v["weights"] for t, v in tier_w.items()})
         show(tw.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(tw.columns))
