@@ -435,7 +435,7 @@ class _Matcher:
             # a word that is a keyword counts as itself; a longer word that is not is also searched
             # for keyword sub-words (服务态度 -> 态度), like jieba's search mode, so that a compound
             # does not hide a keyword while a compound keyword (物流信息) is not double-counted.
-            for t in self.tok.lcut(low):
+            for t in self.tok.lcut(low, HMM=False):   # keywords are in the dictionary: no HMM needed
                 ids = self.zh_token.get(t)
                 if ids is None and len(t) > 2 and not t.isascii():
                     ids = [cid for n in range(2, len(t)) for i in range(len(t) - n + 1)
