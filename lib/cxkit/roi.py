@@ -142,7 +142,7 @@ class Initiative(_Strict):
     cost_source: Source = "consultant"
     cost_ref: str | None = None
     uplift: Assumption = Field(default_factory=_a(0.0), description="satisfaction points at full effect")
-    tiers: list[str] | None = None
+    tiers: list[str] | None = Field(default=None, min_length=1)
     driver: str | None = None
     gap_closed: float = Field(default=0.5, ge=0, le=1)
     driver_target: float = Field(default=100, ge=0, le=100)

@@ -99,7 +99,7 @@ pb.table(tv.rename(columns={"tier": pb.t("roi.col_tier"), "pv_cost": pb.t("roi.c
                             "pv_benefit": pb.t("roi.col_pv_benefit"), "npv": pb.t("roi.col_npv"),
                             "roi_ratio": pb.t("roi.col_ratio")}), digits=2)
 for t, r in zip(tv["tier"], tiers["roi_ratio"]):
-    if r is not None and r < 1:
+    if r is not None and r < 1 <= base["roi_ratio"]:
         pb.note(pb.t("roi.tier_below_one", tier=t, ratio=f"{r:.2f}"), "warn")
 
 # %%
