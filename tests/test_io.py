@@ -243,3 +243,12 @@ def test_examples_in_messages_are_redacted(tmp_path, redact_pii):
     assert ("13812345678" in text) is (not redact_pii) and ("zhang.wei@example.com" in text) is (not redact_pii)
     if redact_pii:
         assert "'call [PHONE]'" in text and "duplicate respondent ids ('[EMAIL]')" in text
+
+
+def test_bad_reading_options_are_config_errors(tmp_path):
+    from cxkit.errors import ConfigError
+
+    p = tmp_path / "r.csv"
+    p.write_text(CSV, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"input\.responses\.shet"):
+        read_responses(params(p, input={"responses": {"shet": "x"}}))

@@ -99,8 +99,16 @@ class InputParams(BaseModel):
 
 def file_options(params: dict[str, Any], key: str) -> dict[str, Any]:
     """The reading options of data file ``key`` (``responses``, ``complaints``...), defaults filled."""
+    from pydantic import ValidationError
+
+    from .errors import ConfigError, Problem
+
     raw = (params.get("input") or {}).get(key) or {}
-    return FileOptions.model_validate(raw).model_dump()
+    try:
+        return FileOptions.model_validate(raw).model_dump()
+    except ValidationError as exc:
+        raise ConfigError([Problem("engagement.yaml", ".".join(["input", key, *map(str, e["loc"])]), e["msg"])
+                           for e in exc.errors()]) from None
 
 
 # --------------------------------------------------------------------------- tables
