@@ -214,3 +214,11 @@ def test_diagnostics_module_is_light_to_import():
     code = "import sys, cxkit.diagnostics; print(any(m in sys.modules for m in ('pandas', 'numpy', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize("module", ["metrics", "drivers", "tiers", "diagnostics"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(f"cxkit.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted > 0
