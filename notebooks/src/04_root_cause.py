@@ -72,7 +72,7 @@ pb.p(pb.t("rootcause.pareto_text", k=psum["n_vital"], vital="、".join(cb.catego
 plabels = [cb.category_label(c, lang) for c in ptab["item"]]
 pb.figure(rc.plot_pareto(ptab, labels=plabels, title=pb.t("rootcause.pareto_title"), ylabel=pb.t("rootcause.pareto_y"),
                          cum_label=pb.t("rootcause.pareto_cum")), alt=pb.t("rootcause.pareto_title"))
-yes = {True: pb.t("rootcause.yes"), False: pb.t("rootcause.no")}
+yes = {True: pb.t("rootcause.yes"), False: ""}
 pb.table(ptab.assign(item=plabels, vital=ptab["vital"].map(yes)).rename(columns={
     "item": pb.t("rootcause.col_category"), "n": pb.t("rootcause.col_n"), "share": pb.t("rootcause.col_share"),
     "cum_share": pb.t("rootcause.col_cum"), "vital": pb.t("rootcause.col_vital")}),
