@@ -275,6 +275,8 @@ def _pydantic_problems(exc: ValidationError, file: str, region: str, raw_region:
             msg += f"; allowed here: {', '.join(sorted(allowed))}" if allowed else ""
         elif err["type"] == "missing":
             msg = "required key is missing"
+        elif err["type"] == "value_error":
+            msg = err["msg"].removeprefix("Value error, ")
         else:
             got = err.get("input")
             got_s = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__

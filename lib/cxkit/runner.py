@@ -109,6 +109,13 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _clear_outputs(task: Task) -> None:
+    """Remove every ``<notebook>.*`` file of the task's region folder (playbook, results, extra exports)."""
+    for p in task.region_dir.glob(f"{task.notebook}.*"):
+        if p.is_file():
+            p.unlink(missing_ok=True)
+
+
 def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     """Run one (region, notebook): papermill → HTML → results, all renamed into place at the end.
 
@@ -122,8 +129,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     outs = task.outputs()
     task.region_dir.mkdir(parents=True, exist_ok=True)
-    for p in outs.values():  # stale outputs of an earlier run must not pass for this run's
-        p.unlink(missing_ok=True)
+    _clear_outputs(task)  # stale outputs of an earlier run must not pass for this run's
     for old in task.region_dir.glob(f".stage-{task.notebook}-*"):  # left by a killed worker
         shutil.rmtree(old, ignore_errors=True)
     stage = task.region_dir / f".stage-{task.notebook}-{os.getpid()}-{time.time_ns()}"
@@ -152,6 +158,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
         record["error"] = _error_message(exc)
         if os.environ.get("CX_DEBUG"):
             record["traceback"] = traceback.format_exc()
+        _clear_outputs(task)  # files the notebook wrote beside its playbook before failing
         if staged["ipynb"].is_file():  # keep the executed notebook with the error, for diagnosis
             os.replace(staged["ipynb"], outs["ipynb"])
         if isinstance(exc, KeyboardInterrupt):
@@ -239,7 +246,7 @@ def _previous_manifest(out_dir: Path) -> dict[str, dict]:
 
 def _reusable(task: Task, prev: dict[str, dict]) -> bool:
     rec = prev.get(task.key)
-    return bool(rec and rec.get("status") == "ok" and rec.get("fingerprint") == task.fingerprint
+    return bool(rec and rec.get("status") in ("ok", "reused") and rec.get("fingerprint") == task.fingerprint
                 and all(p.is_file() for p in task.outputs().values()))
 
 
@@ -281,8 +288,7 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
         progress.start(tasks)
     for t in tasks:
         if t.region in bad_regions:
-            for p in t.outputs().values():
-                p.unlink(missing_ok=True)
+            _clear_outputs(t)
             records[t.key] = {"region": t.region, "notebook": t.notebook, "status": "failed",
                               "error": bad_regions[t.region], "seconds": 0.0, "fingerprint": t.fingerprint}
         elif resume and _reusable(t, prev):
