@@ -104,7 +104,7 @@ class PriorityParams(_Strict):
     criteria: list[str] = Field(default_factory=lambda: ["severity", "scope", "frequency"])
     #: pairwise comparisons on Saaty's 1-9 scale; entries may be numbers or "1/3"
     ahp_matrix: list[list[Union[float, str]]] = Field(
-        default_factory=lambda: [[1, 2, 3], ["1/2", 1, 2], ["1/3", "1/2", 1]])
+        default_factory=lambda: [[1.0, 2.0, 3.0], ["1/2", 1.0, 2.0], ["1/3", "1/2", 1.0]])
     max_cr: float = Field(default=0.10, gt=0, le=1)
     thresholds: dict[str, float] = Field(default_factory=lambda: {"high": 0.65, "medium": 0.45})
     issues: dict[str, IssueSpec] = Field(default_factory=dict)
@@ -397,8 +397,7 @@ class _Matcher:
         self.code_cat = {c.id: c.category for c in cb.codes}
         self.cat_order = {cat: i for i, cat in enumerate(cb.categories)}
         # zh: whole-token lookups; the keywords are added to a private jieba dictionary
-        self.tok = jieba.Tokenizer()
-        self.tok.initialize()
+        self.tok = _new_tokenizer()
         self.zh_token: dict[str, list[str]] = {}
         for c in cb.codes:
             for kw in c.keywords["zh"]:
@@ -463,14 +462,46 @@ class _Matcher:
         return h
 
 
-_MATCHERS: dict[int, _Matcher] = {}
+@lru_cache(maxsize=1)
+def _base_dictionary() -> tuple[dict, int]:
+    """jieba's default dictionary, loaded once per process (loading it takes ~1 s)."""
+    import jieba
+
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base.FREQ, base.total
+
+
+def _new_tokenizer():
+    """A private jieba tokenizer sharing a copy of the default dictionary (so keywords added
+    for one codebook do not change how another codebook, or other code, tokenises)."""
+    import jieba
+
+    freq, total = _base_dictionary()
+    tok = jieba.Tokenizer()
+    tok.FREQ, tok.total, tok.initialized = dict(freq), total, True
+    return tok
+
+
+def _fingerprint(cb: Codebook) -> tuple:
+    return (tuple(cb.categories),) + tuple((c.id, c.category, tuple(c.keywords["zh"]), tuple(c.keywords["en"]),
+                  tuple(p.pattern for p in c.regex["zh"]), tuple(p.pattern for p in c.regex["en"]))
+                 for c in cb.codes)
+
+
+_MATCHERS: dict[tuple, _Matcher] = {}
 
 
 def _matcher(cb: Codebook) -> _Matcher:
-    m = _MATCHERS.get(id(cb))
-    if m is None or m.cb is not cb:
+    """The compiled matcher of a codebook, cached by its rules (loading the same codebook
+    twice reuses it)."""
+    key = _fingerprint(cb)
+    m = _MATCHERS.get(key)
+    if m is None:
+        if len(_MATCHERS) >= 8:
+            _MATCHERS.pop(next(iter(_MATCHERS)))
         m = _Matcher(cb)
-        _MATCHERS[id(cb)] = m
+        _MATCHERS[key] = m
     return m
 
 
