@@ -213,7 +213,8 @@ def model_syntax(scales: dict[str, Sequence[str]]) -> str:
     return "\n".join(f"{name} =~ {' + '.join(items)}" for name, items in scales.items())
 
 
-def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, solver: str = "L-BFGS-B"):
+def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, solver: str = "L-BFGS-B",
+        max_iter: int = 2000):
     """Confirmatory factor analysis of the declared structure (semopy, ML), lavaan's fit indices.
 
     ``x`` holds the (reverse-keyed) items; respondents with a missing answer are dropped
@@ -243,11 +244,24 @@ def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, s
     if df < 0:
         raise AnalysisError(f"CFA: the model has more parameters ({n_par}) than covariances; "
                             "add items (≥ 3 per factor) or drop the CFA (reliability.cfa: false)")
+    rs = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
+    if not np.isfinite(rs).all() or np.linalg.eigvalsh(rs).min() < 1e-8:
+        same = [f"{items[i]} = {items[j]}" for i, j in zip(*np.triu_indices(len(items), 1))
+                if np.isfinite(rs[i, j]) and abs(rs[i, j]) > 0.9999]
+        what = f" (perfectly correlated: {', '.join(same[:5])})" if same else ""
+        raise AnalysisError(f"CFA: the item covariance matrix is singular{what}; the model cannot be estimated",
+                            hint="remove duplicated items or items that are sums of others; "
+                                 "set reliability.cfa: false to skip the CFA")
     model = semopy.Model(model_syntax(scales))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            opt = model.fit(data, solver=solver)
+            import logging
+            logging.getLogger().disabled, was = True, logging.getLogger().disabled
+            try:
+                opt = model.fit(data, solver=solver, options={"maxiter": max_iter})
+            finally:
+                logging.getLogger().disabled = was
         sigma = model.calc_sigma()[0]
     except Exception as exc:  # semopy raises assorted numpy/scipy errors on degenerate data
         raise AnalysisError(f"CFA did not converge ({type(exc).__name__}: {exc})",
@@ -269,6 +283,10 @@ def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, s
     order = list(model.vars["observed"])
     s_full = np.cov(data[order].to_numpy(dtype=float), rowvar=False, ddof=0)
     fit = fit_indices(s_full, sigma, n, df, confidence=confidence)
+    bad = [k for k in ("chisq", "cfi", "tli", "rmsea", "srmr") if not np.isfinite(fit[k])]
+    if bad:
+        raise AnalysisError(f"CFA: the fit indices {', '.join(bad)} cannot be computed for this solution",
+                            hint="set reliability.cfa: false to skip the CFA")
     ld = ins[(ins["op"] == "~") & ins["rval"].isin(list(scales))]
     loadings = pd.DataFrame({"item": ld["lval"].to_numpy(), "factor": ld["rval"].to_numpy(),
                              "estimate": ld["Estimate"].astype(float).to_numpy(),
