@@ -646,18 +646,24 @@ def simulate(model: RoiModel, inputs: Mapping[str, Any] | None = None, *, by_tie
         if np.isfinite(model.satisfaction[k]):
             delta = np.minimum(delta, 100.0 - model.satisfaction[k])
         c0 = _col(v[f"tiers.{t}.churn"])
-        c1 = np.clip(c0 - s * delta, 0.0, 1.0)
+        c1 = c0 - s * delta
+        np.clip(c1, 0.0, 1.0 - 1e-12, out=c1)
         # log monthly survival: log(1 − h) = log(1 − c) / 12 (avoids a power per cell)
         log_keep0 = np.log1p(-np.minimum(c0, 1.0 - 1e-12)) / 12.0                      # (n,1)
-        log_keep1 = np.log1p(-np.minimum(c1, 1.0 - 1e-12)) / 12.0                      # (n,T)
+        log_keep1 = np.log1p(-c1)
+        log_keep1 /= 12.0                                                               # (n,T)
         N = _col(v[f"tiers.{t}.customers"])
-        months_before = np.arange(T)[None, :]                                           # t−1
-        n0 = N * np.exp(log_keep0 * months_before)
-        cum1 = np.cumsum(log_keep1, axis=1)
-        n1 = N * np.exp(np.concatenate([np.zeros((cum1.shape[0], 1)), cum1[:, :-1]], axis=1))
+        n0 = np.exp(log_keep0 * np.arange(T)[None, :])                                  # survival to t−1
+        n0 *= N
+        n1 = np.cumsum(log_keep1, axis=1)
+        n1 -= log_keep1                                                                 # exclusive: τ < t
+        np.exp(n1, out=n1)
+        n1 *= N
         mm = _col(v[f"tiers.{t}.revenue"]) / 12.0 * _col(v[f"tiers.{t}.margin"])
-        ret_k = (n1 - n0) * mm
-        rev_k = n1 * mm * e * delta
+        ret_k = n1 - n0
+        ret_k *= mm
+        rev_k = n1 * (mm * e)
+        rev_k *= delta
         retention = retention + ret_k
         revenue = revenue + rev_k
         if model.params.terminal_value:
@@ -707,8 +713,8 @@ def monthly_rate(annual: Any) -> Any:
 
 def discount_factors(annual: Any, horizon: int) -> np.ndarray:
     """(n, T) factors 1/(1 + m)^t for months t = 1…T."""
-    m = _col(monthly_rate(annual))
-    return np.power(1.0 + m, -np.arange(1, horizon + 1)[None, :])
+    log_m = np.log1p(_col(annual)) / 12.0                 # log(1 + m) with m the monthly rate
+    return np.exp(-log_m * np.arange(1, horizon + 1)[None, :])
 
 
 # ============================================================================ finance
@@ -1111,7 +1117,7 @@ def monte_carlo(model: RoiModel, n: int | None = None, seed: int = 0, uncertaint
         b = min(n, a + chunk)
         sim = simulate(model, {k: v[a:b] for k, v in draws.items()})
         d = discount_factors(sim["rate"], model.horizon)
-        net = sim["net"] + 0.0
+        net = sim["net"]                     # a fresh array: safe to add the terminal value in place
         net[:, -1] += sim["terminal"]
         m = b - a
         npvs[a:b] = np.broadcast_to(np.sum(net * d, axis=1), (m,))
