@@ -420,5 +420,6 @@ def load_engagement(path: str | Path, *, check_files: bool = True,
             inputs[key] = p
         out[name] = Region(name=name, params=params, inputs=inputs)
     if problems:
-        raise ConfigError(problems, hint=f"fix {file.name} and run `cx validate {root}` again")
+        unique = list({(p.file, p.where, p.message): p for p in problems}.values())  # a shared key fails in every region
+        raise ConfigError(unique, hint=f"fix {file.name} and run `cx validate {root}` again")
     return Engagement(root=root, file=file, raw=raw, regions=out)
