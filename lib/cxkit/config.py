@@ -405,20 +405,22 @@ def load_engagement(path: str | Path, *, check_files: bool = True,
             params = validate_region(name, merged, spec, fname)
         except ConfigError as exc:
             problems += exc.problems
-            continue
+            params = None
         inputs: dict[str, Path] = {}
         for key in DATA_KEYS:
-            rel = params.get(key)
-            if rel is None:
+            rel = (params or merged).get(key)
+            if not isinstance(rel, str):
                 continue
             p = (root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
             where = f"regions.{name}.{key}" if key in spec else key
             if check_files and not p.is_file():
                 problems.append(Problem(fname, where, f"data file not found: {rel} (looked for {p})",))
                 continue
-            params[key] = str(p)
-            inputs[key] = p
-        out[name] = Region(name=name, params=params, inputs=inputs)
+            if params is not None:
+                params[key] = str(p)
+                inputs[key] = p
+        if params is not None:
+            out[name] = Region(name=name, params=params, inputs=inputs)
     if problems:
         unique = list({(p.file, p.where, p.message): p for p in problems}.values())  # a shared key fails in every region
         raise ConfigError(unique, hint=f"fix {file.name} and run `cx validate {root}` again")
