@@ -272,3 +272,15 @@ def test_demo_playbook_recovers_truth(demo_run, demo_dir):
         # the stated overall (76, doc 003) is checked against the share-weighted tier scores
         assert res["overall_check"]["consistent"] is (abs(res["overall_check"]["difference"]) <= 0.5)
         assert any("76" in w["message"] for w in res["warnings"]) is not res["overall_check"]["consistent"]
+
+
+def test_refine_scales_follows_reliability_recommendations():
+    scales = {"rel": {"items": ["r1", "r2", "r3", "r4"], "reverse": ["r4"]}, "emp": {"items": ["e1", "e2"]}}
+    rel = {"scales": {"rel": {"recommendation": {"action": "drop", "item": "r4"}},
+                      "emp": {"recommendation": {"action": "drop", "item": "e2"}},   # would leave one item: kept
+                      "other": {"recommendation": {"action": "drop", "item": "x"}}}}
+    out, dropped = drivers.refine_scales(scales, rel)
+    assert out["rel"] == {"items": ["r1", "r2", "r3"], "reverse": []} and out["emp"]["items"] == ["e1", "e2"]
+    assert dropped == {"rel": "r4"}
+    assert drivers.refine_scales(scales, None)[1] == {}
+    assert scales["rel"]["items"] == ["r1", "r2", "r3", "r4"]  # input left alone

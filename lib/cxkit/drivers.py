@@ -675,3 +675,31 @@ def drivers_by_group(x: pd.DataFrame, y: pd.Series, groups: pd.Series, *, order:
         out[t] = {"weights": dict(zip(kd["driver"], kd["rescaled"])), "r2": kd.attrs["r2"], "n": kd.attrs["n"],
                   "performance": performance_0_100(x[m], lo, hi)}
     return out, skipped
+
+
+def refine_scales(scales: Mapping[str, Mapping[str, Any]], reliability: Mapping[str, Any] | None
+                  ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Scales for the scale scores, with the items notebook 02 recommends dropping left out.
+
+    ``reliability`` is ``pb.load_results("02_reliability")`` (or None): for each scale whose
+    ``recommendation.action`` is ``"drop"``, that item is removed (only when ≥ 2 items remain).
+    Returns ``(scales, dropped)`` with ``dropped = {scale: item}``.
+
+    >>> s = {"rel": {"items": ["r1", "r2", "r3"], "reverse": ["r3"]}}
+    >>> refine_scales(s, {"scales": {"rel": {"recommendation": {"action": "drop", "item": "r3"}}}})
+    ({'rel': {'items': ['r1', 'r2'], 'reverse': []}}, {'rel': 'r3'})
+    """
+    out = {k: {"items": list(v["items"]), "reverse": list(v.get("reverse") or [])} for k, v in scales.items()}
+    dropped: dict[str, str] = {}
+    info = (reliability or {}).get("scales") or {}
+    if not isinstance(info, Mapping):
+        return out, dropped
+    for name, res in info.items():
+        rec = (res or {}).get("recommendation") or {}
+        item = rec.get("item")
+        if name in out and rec.get("action") == "drop" and item in out[name]["items"] and len(out[name]["items"]) > 2:
+            out[name]["items"].remove(item)
+            if item in out[name]["reverse"]:
+                out[name]["reverse"].remove(item)
+            dropped[name] = item
+    return out, dropped

@@ -31,11 +31,18 @@ seg = survey.get("segment_column")
 order = list(tiers.TIER_ORDER)
 conf, top_box = P["confidence"], P["top_box"]
 sat_key, sat_col = metrics.satisfaction_column(outcomes)
+rel = pb.load_results("02_reliability")
+scales, dropped = drivers.refine_scales(survey["scales"], rel)   # items 02 recommends dropping are left out
 T = lambda key, **kw: pb.t(f"diag.{key}", **kw)  # noqa: E731
 group_label = lambda g: pb.t("common.all") if g == "_all" else pb.tier_label(g)  # noqa: E731
 
 show = lambda frame, **kw: show_table(pb, frame, **kw)  # noqa: E731
 pb.p(T("intro", conf=f"{100 * conf:.0f}"))
+if rel is None:
+    pb.note(T("no_reliability"), "info")
+pb.result("scale_items_dropped", dropped)
+for sc, it in dropped.items():
+    pb.note(T("dropped_item", item=it, scale=pb.label(f"diag.dim_{sc}", sc)), "info")
 
 # %% [markdown]
 # ## KPI scorecard
@@ -201,7 +208,7 @@ if seg and seg in df.columns:
     tier_share = dict(zip(prof["tier"], prof["share"]))
     pb.result("tier_satisfaction", tier_sat)
     pb.result("tier_share", tier_share)
-    scales_df = drivers.scale_scores(df, survey["scales"], *survey["scale_range"]) if survey["scales"] else None
+    scales_df = drivers.scale_scores(df, scales, *survey["scale_range"]) if scales else None
     mat = tiers.tier_matrix(card, scales_df, df[seg], *survey["scale_range"])
     pb.h3(T("sec_tier_matrix"))
     pb.p(T("tier_matrix_text"))
@@ -249,7 +256,7 @@ else:
 # %%
 pb.h2(T("sec_drivers"))
 level = P["driver_level"]
-X = drivers.driver_data(df, survey, level)
+X = drivers.driver_data(df, {**survey, "scales": scales}, level)
 lo, hi = survey["scale_range"]
 dlabel = lambda d: pb.label(f"diag.dim_{d}", d)  # noqa: E731
 y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
@@ -362,9 +369,9 @@ else:
 # %%
 pb.h2(T("sec_servqual"))
 pre = P["expectation_prefix"]
-dims = [d for d in survey["scales"] if f"{pre}{d}" in df.columns]
+dims = [d for d in scales if f"{pre}{d}" in df.columns]
 if dims:
-    perc = drivers.scale_scores(df, {d: survey["scales"][d] for d in dims}, lo, hi)
+    perc = drivers.scale_scores(df, {d: scales[d] for d in dims}, lo, hi)
     expc = pd.DataFrame({d: pd.to_numeric(df[f"{pre}{d}"], errors="coerce") for d in dims})
     sq = drivers.servqual_gaps(perc, expc, conf=conf)
     pb.p(T("servqual_text"))
