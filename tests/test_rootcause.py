@@ -311,3 +311,19 @@ def test_priority_table(fishbone):
     assert t["score"].tolist() == pytest.approx([0.9, 0.38])
     assert t["level"].tolist() == ["High", "Low"] and t["owner"].tolist() == ["A", ""]
     assert "price" in t.attrs["unrated"]
+
+
+def test_code_complaints_with_human_codes_file(tmp_path):
+    eng = tmp_path / "eng"
+    (eng / "data").mkdir(parents=True)
+    df = pd.DataFrame({"complaint_id": ["a", "b", "c"], "comment": ["客服态度冷淡", "App 经常闪退", "退款太慢"]})
+    df.to_csv(eng / "data" / "x.csv", index=False)
+    pd.DataFrame({"complaint_id": ["c", "a"], "code": ["process", "staff_attitude"]}).to_csv(
+        eng / "data" / "human.csv", index=False)
+    rcp = rc.RootCauseParams.model_validate({"human_codes_file": "data/human.csv", "doc_codebook": None}).model_dump()
+    out = rc.code_complaints(df, rcp, file=str(eng / "data" / "x.csv"))
+    assert out["human"].tolist()[0] == "people" and pd.isna(out["human"].iloc[1]) and out["human"].iloc[2] == "process"
+    agr = rc.agreement_summary(out["human"], out["coded"], out["codebook"])
+    assert agr["n"] == 2 and agr["po"] == 1.0
+    with pytest.raises(DataError, match="human codes file not found"):
+        rc.code_complaints(df, {**rcp, "human_codes_file": "nope.csv"}, file=str(eng / "data" / "x.csv"))
