@@ -284,3 +284,43 @@ def test_refine_scales_follows_reliability_recommendations():
     assert dropped == {"rel": "r4"}
     assert drivers.refine_scales(scales, None)[1] == {}
     assert scales["rel"]["items"] == ["r1", "r2", "r3", "r4"]  # input left alone
+
+
+# ----------------------------------------------------------------- notebook-level bad input
+@pytest.mark.slow
+def test_notebook_bad_inputs_give_clear_messages(tmp_path):
+    import yaml
+
+    from cxkit import demo
+    from cxkit.config import load_yaml
+    from cxkit.errors import ConfigError
+    from cxkit.runner import run
+
+    root = Path(__file__).resolve().parents[1]
+    demo_cfg = load_yaml(root / "params" / "demo" / "engagement.yaml")
+    eng = tmp_path / "eng"
+    (eng / "data").mkdir(parents=True)
+    good = demo.make_responses("east", 7, n=500)
+    flat = good.assign(overall=75.0)                                    # outcome without variance
+    small = pd.concat([good[good["tier"] != "potential"], good[good["tier"] == "potential"].head(8)])
+    for name, d in (("flat", flat), ("small", small)):
+        d.to_csv(eng / "data" / f"{name}.csv", index=False)
+    cfg = {"engagement": "bad", "client": "c", "wave": "w", "language": "en", "seed": 7,
+           "targets": demo_cfg["targets"], "survey": demo_cfg["survey"],
+           "regions": {r: {"label": r, "responses": f"data/{r}.csv"} for r in ("flat", "small")},
+           "diagnostics": {"n_boot": 50, "min_driver_n": 100}}
+    (eng / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    rep = run(eng, out_dir=tmp_path / "out", notebooks=["03"], workers=1)
+    by = {r["region"]: r for r in rep.records}
+    assert by["flat"]["status"] == "failed" and "outcome 'overall' has no variance" in by["flat"]["error"]
+    assert not (tmp_path / "out" / "flat" / "03_diagnostics.html").exists()
+    assert by["small"]["status"] == "ok"
+    from bs4 import BeautifulSoup
+    html = (tmp_path / "out" / "small" / "03_diagnostics.html").read_text(encoding="utf-8")
+    notes = [n.get_text() for n in BeautifulSoup(html, "html.parser").select(".cx-warn")]
+    assert any("Potential in 'Customer tier' has only 8 respondents (fewer than 30)" in n for n in notes), notes
+    # weights that do not sum to 1: refused before anything runs, naming the key
+    cfg["diagnostics"]["kpi_composite"] = {"weights": {"satisfaction": 0.6, "nps": 0.3}}
+    (eng / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"diagnostics\.kpi_composite\.weights.*sum to 0\.9"):
+        run(eng, out_dir=tmp_path / "out2", notebooks=["03"], workers=1)

@@ -640,9 +640,10 @@ def key_drivers(x: pd.DataFrame, y: pd.Series, *, outcome: str = "y", n_boot: in
                 seed: int | None = None, min_n: int | None = None) -> pd.DataFrame:
     """Relative weights (with bootstrap intervals) and general dominance side by side, one row per driver."""
     d = x.copy()
-    d["__y__"] = y.to_numpy()
-    rw = relative_weights(d, "__y__", list(x.columns), n_boot=n_boot, conf=conf, seed=seed, min_n=min_n)
-    dom = dominance(d, "__y__", list(x.columns), min_n=min_n) if x.shape[1] <= 15 else None
+    ycol = outcome if outcome not in d.columns else f"{outcome} (outcome)"   # messages name the outcome
+    d[ycol] = y.to_numpy()
+    rw = relative_weights(d, ycol, list(x.columns), n_boot=n_boot, conf=conf, seed=seed, min_n=min_n)
+    dom = dominance(d, ycol, list(x.columns), min_n=min_n) if x.shape[1] <= 15 else None
     tab = rw.table.copy()
     if dom is not None:
         tab["dominance"] = dom.table["general"].to_numpy()
@@ -652,7 +653,7 @@ def key_drivers(x: pd.DataFrame, y: pd.Series, *, outcome: str = "y", n_boot: in
 
 
 def drivers_by_group(x: pd.DataFrame, y: pd.Series, groups: pd.Series, *, order: Sequence[str] = (),
-                     min_n: int = 150, lo: float = 1, hi: float = 5) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+                     min_n: int = 150, lo: float = 1, hi: float = 5, outcome: str = "y") -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Relative weights and performance per group (tier) with at least ``min_n`` respondents.
 
     Returns ``(results, skipped)``: results ``{group: {weights, r2, n, performance}}``;
@@ -668,7 +669,7 @@ def drivers_by_group(x: pd.DataFrame, y: pd.Series, groups: pd.Series, *, order:
             skipped[t] = f"n={int(m.sum())}"
             continue
         try:
-            kd = key_drivers(x[m], y[m], min_n=min_n)
+            kd = key_drivers(x[m], y[m], outcome=outcome, min_n=min_n)
         except AnalysisError as exc:
             skipped[t] = exc.message
             continue

@@ -92,9 +92,10 @@ for g in [c for c in [seg, *P["segments"]] if c]:
         pb.note(T("warn_no_segment", column=g), "warn")
         continue
     tests = metrics.difference_tests(df, specs, g, min_n=P["min_group_n"], padjust=P["padjust"], order=order)
-    pb.h3(T("tests_by", column=pb.t("common.tier") if g == seg else g))
+    glabel = pb.t("common.tier") if g == seg else g
+    pb.h3(T("tests_by", column=glabel))
     for name, n in tests["skipped"].items():
-        pb.note(T("warn_small_group", group=group_label(name), n=n, min=P["min_group_n"], column=g), "warn")
+        pb.note(T("warn_small_group", group=group_label(name), n=n, min=P["min_group_n"], column=glabel), "warn")
     for msg in tests["problems"]:
         pb.note(msg, "warn")
     om, pw = tests["omnibus"], tests["pairwise"]
@@ -302,7 +303,8 @@ if comp_rows:
 tier_w = {}
 if seg and seg in df.columns:
     pb.h3(T("sec_tier_drivers"))
-    tier_w, skipped = drivers.drivers_by_group(X, y, df[seg], order=order, min_n=P["min_driver_n"], lo=lo, hi=hi)
+    tier_w, skipped = drivers.drivers_by_group(X, y, df[seg], order=order, min_n=P["min_driver_n"], lo=lo, hi=hi,
+                                               outcome=P["driver_outcome"])
     for t, why in skipped.items():
         pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), reason=why, min=P["min_driver_n"]), "info")
     if tier_w:
