@@ -108,9 +108,12 @@ def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
                         hint="check survey.scales in engagement.yaml against the column names of the file")
     if len(items) < 2:
         raise AnalysisError(f"{label}: a scale needs at least 2 items, got {items}")
-    out = pd.DataFrame(index=df.index)
+    out = {}
     for c in items:
         s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[c] = s.astype(float)
+            continue
         num = pd.to_numeric(s, errors="coerce")
         bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
         if bad.any():
@@ -119,6 +122,7 @@ def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
             raise DataError(f"{label}: non-numeric answers ({ex})", file=file, column=c,
                             rows=[int(p) + 2 for p in pos], hint="fix or blank these cells")
         out[c] = num.astype(float)
+    out = pd.DataFrame(out, index=df.index)
     empty = [c for c in items if out[c].notna().sum() == 0]
     if empty:
         raise DataError(f"{label}: item(s) {', '.join(empty)} have no answer at all", file=file,
@@ -225,6 +229,44 @@ class AlphaResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _scale_moments(xv: np.ndarray) -> dict[str, Any]:
+    """Everything alpha needs from the raw data, in one pass: a single matrix product of
+    ``A = [x, m, s, s²]`` (zero-filled answers, answered-masks, scale score and its square) with
+    itself gives pairwise counts, sums and cross-products; from them the pairwise covariances
+    (R ``cov(use = "pairwise")``), item means, and raw.r = ``cor(score, item, use = "pairwise")``
+    with the score = mean of the answered items. Values are shifted by one common constant first
+    (for numerical accuracy; the score shifts by the same constant).
+    """
+    n_rows, k = xv.shape
+    sample = xv[: min(n_rows, 1000)]
+    c0 = float(np.nanmean(sample)) if np.isfinite(sample).any() else float(np.nanmean(xv))
+    a = np.empty((n_rows, 2 * k + 2), order="F")
+    miss = np.isnan(xv)
+    x0 = a[:, :k]
+    np.subtract(xv, c0, out=x0)
+    np.copyto(x0, 0.0, where=miss)
+    np.logical_not(miss, out=a[:, k:2 * k], casting="unsafe")
+    cnt = a[:, k:2 * k].sum(axis=1)
+    has = cnt > 0
+    s = a[:, 2 * k]
+    np.divide(x0.sum(axis=1), cnt, out=s, where=has)
+    s[~has] = 0.0
+    np.multiply(s, s, out=a[:, 2 * k + 1])
+    g = a.T @ a
+    sxy, sx, n = g[:k, :k], g[:k, k:2 * k], g[k:2 * k, k:2 * k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sxy - sx * sx.T / n) / (n - 1)
+        ni = np.diag(n)
+        sxi = np.diag(sx)
+        ss, ss2, sxs = g[2 * k, k:2 * k], g[2 * k + 1, k:2 * k], g[2 * k, :k]
+        var_s = ss2 - ss ** 2 / ni
+        raw_r = (sxs - ss * sxi / ni) / np.sqrt(var_s * (np.diag(sxy) - sxi ** 2 / ni))
+        n_s = has.sum()
+        s_sum, s_sq = s[has].sum(), (s[has] ** 2).sum()
+    return {"cov": cov, "n": n, "mean": c0 + sxi / ni, "raw_r": raw_r,
+            "score_mean": c0 + s_sum / n_s, "score_sd": float(np.sqrt((s_sq - s_sum ** 2 / n_s) / (n_s - 1)))}
+
+
 def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
     n = c.shape[0]
     sc, tr = c.sum(), np.trace(c)
@@ -255,7 +297,7 @@ def feldt_ci(alpha_value: float, n_obs: int, n_items: int, confidence: float = 0
     return (1 - (1 - alpha_value) * f.ppf(1 - p / 2, df1, df2), 1 - (1 - alpha_value) * f.ppf(p / 2, df1, df2))
 
 
-def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> AlphaResult:
+def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95, cov: np.ndarray | None = None) -> AlphaResult:
     """Cronbach's alpha and item statistics exactly as ``psych::alpha`` reports them.
 
     ``x`` holds one scale's items, already reverse-keyed (see :func:`prepare_items`). With
@@ -271,6 +313,8 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
       overlap and reliability); r.drop: correlation with the sum of the other items (item-rest).
 
     Pairwise (psych's ``use = "pairwise"``) or listwise (rows dropped before) missing-data handling.
+    ``cov``: the pairwise covariance matrix of ``x`` when already computed (a block of the whole
+    instrument's matrix: a pairwise covariance depends only on its two items).
 
     References
     ----------
@@ -296,7 +340,8 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
     n_obs, k = xv.shape
     if k < 2:
         raise AnalysisError(f"alpha needs at least 2 items, got {names}")
-    c, npair = pairwise_cov(xv)
+    mom = _scale_moments(xv)
+    c, npair = (mom["cov"], mom["n"]) if cov is None else (np.asarray(cov, dtype=float), mom["n"])
     if np.isnan(c).any() or (npair < 3).any():
         i, j = np.argwhere(np.isnan(c) | (npair < 3))[0]
         raise AnalysisError(f"items {names[i]} and {names[j]} were answered together by {int(npair[i, j])} "
@@ -320,14 +365,7 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
         drops.append(d)
     drop = pd.DataFrame(drops, index=names)[["raw_alpha", "std_alpha", "g6_smc", "average_r", "s_n", "alpha_se",
                                              "var_r", "median_r"]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        score = np.nanmean(xv, axis=1)      # rows with no answer (drop_empty=False) give NaN
-    # raw.r: cor(total, x, use = "pairwise")
-    raw_r = []
-    for i in range(k):
-        ok = ~np.isnan(xv[:, i])
-        raw_r.append(float(np.corrcoef(score[ok], xv[ok, i])[0, 1]))
+    raw_r, mu, ni = mom["raw_r"], mom["mean"], np.diag(npair)
     sum_r = r.sum()
     std_r = r.sum(axis=0) / math.sqrt(sum_r)
     rc = r.copy()
@@ -335,13 +373,12 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95) -> Alp
     r_cor = rc.sum(axis=0) / math.sqrt(rc.sum())
     r_drop = np.array([(c[:, i].sum() - c[i, i]) / math.sqrt(c[i, i] * (np.delete(np.delete(c, i, 0), i, 1).sum()))
                        for i in range(k)])
-    items = pd.DataFrame({"n": (~np.isnan(xv)).sum(axis=0), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
-                          "r_drop": r_drop, "mean": np.nanmean(xv, axis=0), "sd": np.nanstd(xv, axis=0, ddof=1)},
-                         index=names)
+    items = pd.DataFrame({"n": ni.astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
+                          "r_drop": r_drop, "mean": mu, "sd": np.sqrt(np.diag(mom["cov"]))}, index=names)
     lo, hi = feldt_ci(tot["raw_alpha"], n_obs, k, confidence)
     total = {"raw_alpha": tot["raw_alpha"], "std_alpha": tot["std_alpha"], "g6_smc": tot["g6_smc"],
              "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": math.sqrt(tot["q"] / n_obs),
-             "mean": float(np.nanmean(score)), "sd": float(np.nanstd(score, ddof=1)), "median_r": tot["median_r"],
+             "mean": mom["score_mean"], "sd": mom["score_sd"], "median_r": tot["median_r"],
              "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
     return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs))
 
@@ -371,7 +408,7 @@ def minres_one_factor(r: np.ndarray) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_total(x: Any, *, missing: str = "pairwise") -> float:
+def omega_total(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = None) -> float:
     """McDonald's omega total of one scale, as ``psych::omega(x, nfactors = 1)$omega.tot``.
 
     A one-factor minres solution of the item correlation matrix R gives uniquenesses
@@ -389,12 +426,12 @@ def omega_total(x: Any, *, missing: str = "pairwise") -> float:
     >>> 0.85 < omega_total(d) < 0.95
     True
     """
-    r = _cor(x, missing)
+    r = _cor(x, missing) if cor is None else np.asarray(cor, dtype=float)
     lam = minres_one_factor(r)
     return float(1 - (1 - lam ** 2).sum() / r.sum())
 
 
-def split_half(x: Any, *, missing: str = "pairwise") -> dict[str, float]:
+def split_half(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = None) -> dict[str, float]:
     """Split-half reliabilities from the item correlation matrix (``psych::splitHalf``).
 
     For every split of the items into halves A and B (sizes ⌊k/2⌋ and ⌈k/2⌉) psych's split-half
@@ -414,7 +451,7 @@ def split_half(x: Any, *, missing: str = "pairwise") -> dict[str, float]:
     """
     from itertools import combinations
 
-    r = _cor_psych(x, missing)
+    r = _cor_psych(x, missing) if cor is None else np.asarray(cor, dtype=float)
     k = r.shape[0]
     total = r.sum()
     vals = []
@@ -509,22 +546,27 @@ def scale_scores(df: Any, scales: dict[str, dict[str, Any]], scale_range: tuple[
 
 # --------------------------------------------------------------------------- analysis of one scale
 def analyse_scale(df: Any, name: str, spec: dict[str, Any], scale_range: tuple[float, float], *,
-                  missing: str = "pairwise", confidence: float = 0.95, file: str | None = None) -> dict[str, Any]:
+                  missing: str = "pairwise", confidence: float = 0.95, file: str | None = None,
+                  x: Any = None, cov: np.ndarray | None = None, cor: np.ndarray | None = None) -> dict[str, Any]:
     """Everything notebook 02 shows for one scale: items, alpha family, omega, split-half, flags.
 
     Returns a dict with ``x`` (prepared items), ``items`` (item analysis joined with psych's item
     statistics and alpha if dropped), ``alpha`` (:class:`AlphaResult`), ``omega_total``,
     ``split_half`` and ``miskeyed`` (items whose item-rest correlation is negative).
+    ``x`` (prepared items), ``cov`` (pairwise covariances) and ``cor`` (pairwise correlations) may be
+    passed when already computed for the whole instrument (pairwise figures depend only on their
+    two items, so a scale's matrices are blocks of the instrument's).
     """
     items, reverse = list(spec["items"]), list(spec.get("reverse", []))
-    x = prepare_items(df, items, reverse=reverse, scale_range=scale_range, scale=name, file=file, missing=missing)
-    a = alpha(x, missing=missing, confidence=confidence)
+    if x is None:
+        x = prepare_items(df, items, reverse=reverse, scale_range=scale_range, scale=name, file=file, missing=missing)
+    a = alpha(x, missing=missing, confidence=confidence, cov=cov)
     ia = item_analysis(x, scale_range, n_total=len(df))
     tab = ia.join(a.items[["raw_r", "std_r", "r_cor", "r_drop"]]).join(a.drop[["raw_alpha"]].rename(
         columns={"raw_alpha": "alpha_if_dropped"}))
     tab.insert(0, "reverse", [c in reverse for c in tab.index])
-    om = omega_total(x, missing=missing) if len(items) >= 3 else float("nan")
-    sh = split_half(x, missing=missing)
+    om = omega_total(x, missing=missing, cor=cor) if len(items) >= 3 else float("nan")
+    sh = split_half(x, missing=missing, cor=None if cov is None else _cov2cor(np.asarray(cov)))
     return {"name": name, "x": x, "items": tab, "alpha": a, "omega_total": om, "split_half": sh,
             "miskeyed": [c for c in tab.index if tab.loc[c, "r_drop"] < 0]}
 
@@ -649,10 +691,31 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
     names = [s for s in declared if p.scales is None or s in p.scales]
     out: dict[str, Any] = {"params": p, "scales": {}, "errors": {}, "efa_error": None, "cfa_error": None,
                            "cfa": None, "efa": None, "kmo": None, "bartlett": None, "parallel": None}
+    prepared = {}
     for name in names:
         spec = declared[name]
         try:
-            res = analyse_scale(df, name, spec, (lo, hi), missing=p.missing, confidence=p.confidence, file=file)
+            prepared[name] = prepare_items(df, spec["items"], reverse=spec.get("reverse", []), scale_range=(lo, hi),
+                                           scale=name, file=file, missing=p.missing)
+        except CxError as exc:
+            out["errors"][name] = exc.message
+    if not prepared:
+        raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+    x = pd.concat(list(prepared.values()), axis=1)
+    if p.missing == "listwise":
+        x = x.dropna()
+    out["instrument"] = x
+    items = list(x.columns)
+    xv = x.to_numpy(dtype=float)
+    cov_all = pairwise_cov(xv)[0] if p.missing == "pairwise" else None
+    cor_all = pairwise_cor(xv) if p.missing == "pairwise" else None
+    pos = {it: i for i, it in enumerate(items)}
+    for name, xs in prepared.items():
+        ii = [pos[c] for c in xs.columns]
+        blk = (lambda m: None if m is None else m[np.ix_(ii, ii)])
+        try:
+            res = analyse_scale(df, name, declared[name], (lo, hi), missing=p.missing, confidence=p.confidence,
+                                file=file, x=xs, cov=blk(cov_all), cor=blk(cor_all))
         except CxError as exc:
             out["errors"][name] = exc.message
             continue
@@ -660,13 +723,8 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
         out["scales"][name] = res
     if not out["scales"]:
         raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
-    x = pd.concat([r["x"] for r in out["scales"].values()], axis=1)
-    if p.missing == "listwise":
-        x = x.dropna()
-    out["instrument"] = x
-    items = list(x.columns)
     try:
-        r = _cor(x, p.missing)
+        r = cor_all if cor_all is not None else _cor(x, p.missing)
         if not np.isfinite(r).all():
             raise AnalysisError("some pairs of items were never answered together; the item correlation matrix "
                                 "is incomplete", hint="use reliability.missing: listwise")
