@@ -120,6 +120,16 @@ for key, col, labeler in (("rootcause.cross_tier", rcp.get("tier_column"), pb.ti
 pb.note(pb.t("rootcause.region_note"), "info")
 
 # %%
+tp_col = rcp.get("touchpoint_column")
+if tp_col and tp_col in data.columns:
+    tp = data[tp_col].astype(str).value_counts().rename_axis("item").reset_index(name="n")
+    ttab, tsum = rc.pareto(tp)
+    pb.p(pb.t("rootcause.touchpoint_pareto", k=tsum["top20_items"], n=tsum["n_items"],
+              pct=f"{100 * tsum['top20_share']:.1f}",
+              tps=", ".join(pb.label(f"rootcause.tp_{x}", x) for x in ttab["item"].head(tsum["top20_items"]))))
+    pb.result("top20_touchpoint_share", tsum["top20_share"])
+
+# %%
 pb.h2(pb.t("rootcause.sec_examples"))
 ex = rc.examples(shown, coded, per_code=rcp["examples_per_code"], seed=pb.params["seed"])
 if not ex.empty:
