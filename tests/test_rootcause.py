@@ -327,3 +327,15 @@ def test_code_complaints_with_human_codes_file(tmp_path):
     assert agr["n"] == 2 and agr["po"] == 1.0
     with pytest.raises(DataError, match="human codes file not found"):
         rc.code_complaints(df, {**rcp, "human_codes_file": "nope.csv"}, file=str(eng / "data" / "x.csv"))
+
+
+def test_params_check_builtin_codebook_and_chain_categories_early():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError, match="no built-in codebook named 'fishbone'"):
+        rc.RootCauseParams.model_validate({"codebook": "fishbone"})
+    chain = {"id": "x", "symptom": "s", "whys": ["a", "b", "c"], "root_cause": "r", "category": "tech",
+             "countermeasure": "c", "owner": "o"}
+    with pytest.raises(ValidationError, match="x: 'tech'"):
+        rc.RootCauseParams.model_validate({"chains": [chain]})
+    # a path is only checked when the notebook runs (relative to the engagement folder)
+    assert rc.RootCauseParams.model_validate({"codebook": "codebooks/client.yaml", "chains": [chain]})

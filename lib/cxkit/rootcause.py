@@ -149,6 +149,34 @@ class RootCauseParams(_Strict):
             raise ValueError(f"chain ids must be unique; repeated: {', '.join(dup)}")
         return self
 
+    @model_validator(mode="after")
+    def _builtin_codebooks(self):
+        """Early check (cx validate) of built-in codebook names and of chain categories."""
+        for key in ("codebook", "doc_codebook"):
+            name = getattr(self, key)
+            if name and not _looks_like_path(name) and not (BUILTIN_DIR / f"{name}.yaml").is_file():
+                raise ValueError(f"{key}: no built-in codebook named '{name}' (built in: "
+                                 f"{', '.join(builtin_codebooks())}; or give a path to a YAML file)")
+        if self.chains and not _looks_like_path(self.codebook):
+            cats = _builtin_categories(self.codebook)
+            bad = [f"{c.id}: '{c.category}'" for c in self.chains if c.category not in cats]
+            if bad:
+                raise ValueError(f"chain categories not in the codebook '{self.codebook}' ({', '.join(cats)}): "
+                                 + "; ".join(bad))
+        return self
+
+
+def _looks_like_path(name: str) -> bool:
+    return Path(name).suffix.lower() in (".yaml", ".yml") or "/" in name or "\\" in name
+
+
+@lru_cache(maxsize=8)
+def _builtin_categories(name: str) -> tuple[str, ...]:
+    import yaml
+
+    raw = yaml.safe_load((BUILTIN_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    return tuple(raw.get("categories") or ())
+
 
 def text_in(v: Text | None, lang: str) -> str:
     """A bilingual value ({zh, en} or plain str) in ``lang`` (falls back to the other language)."""
@@ -227,7 +255,7 @@ def _lang_lists(raw: Any, file: str, where: str, problems: list[Problem]) -> dic
 def resolve_codebook_path(name_or_path: str, base_dir: str | Path | None = None) -> Path:
     """A built-in codebook name (``service_fishbone``) or a path to a YAML codebook."""
     p = Path(name_or_path)
-    if p.suffix.lower() in (".yaml", ".yml") or "/" in name_or_path or "\\" in name_or_path:
+    if _looks_like_path(name_or_path):
         if not p.is_absolute() and base_dir is not None and (Path(base_dir) / p).is_file():
             p = Path(base_dir) / p
         if not p.is_file():
