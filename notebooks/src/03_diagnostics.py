@@ -263,6 +263,8 @@ dlabel = lambda d: pb.label(f"diag.dim_{d}", d)  # noqa: E731
 y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
 kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
 perf = drivers.performance_0_100(X, lo, hi)
+if "dominance" not in kd:
+    pb.note(T("no_dominance", p=X.shape[1]), "info")
 pb.p(T("drivers_text", outcome=pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"]),
        r2=fmt_num(kd.attrs["r2"], 3), n=f"{kd.attrs['n']:,}", level=T(f"level_{level}"), boot=P["n_boot"]))
 pb.figure(drivers.plot_weights(kd, labels=[dlabel(d) for d in kd["driver"]], title=T("weights_title"),
