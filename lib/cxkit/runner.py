@@ -143,7 +143,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
             parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
                         "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
                         "run_dir": str(task.out_dir)},
-            kernel_name="python3", progress_bar=False, log_output=False,
+            kernel_name="python3", progress_bar=False, log_output=False, start_timeout=300,
             cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
             extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"],
         )
