@@ -380,7 +380,7 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95, cov: n
              "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": math.sqrt(tot["q"] / n_obs),
              "mean": mom["score_mean"], "sd": mom["score_sd"], "median_r": tot["median_r"],
              "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
-    return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs))
+    return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs), extra={"cov": c})
 
 
 # --------------------------------------------------------------------------- omega, split-half
@@ -485,18 +485,19 @@ def item_analysis(x: Any, scale_range: tuple[float, float], *, n_total: int | No
     import pandas as pd
 
     lo, hi = scale_range
-    rows = {}
     n_all = n_total or len(x)
-    for c in x.columns:
-        v = x[c].dropna().to_numpy(dtype=float)
-        n = len(v)
-        sd = v.std(ddof=1) if n > 1 else float("nan")
-        m3 = ((v - v.mean()) ** 3).mean() if n else float("nan")
-        rows[c] = {"n": n, "missing": 1 - n / n_all, "mean": v.mean() if n else float("nan"), "sd": sd,
-                   "skew": m3 / sd ** 3 if sd and sd > 0 else float("nan"),
-                   "floor": float((v == lo).mean()) if n else float("nan"),
-                   "ceiling": float((v == hi).mean()) if n else float("nan")}
-    return pd.DataFrame.from_dict(rows, orient="index")
+    v = x.to_numpy(dtype=float)
+    m = ~np.isnan(v)
+    n = m.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(m, v, 0.0).sum(axis=0) / n
+        d = np.where(m, v - mean, 0.0)
+        sd = np.sqrt((d ** 2).sum(axis=0) / (n - 1))
+        skew = np.where(sd > 0, (d ** 3).sum(axis=0) / n / sd ** 3, np.nan)
+        floor = (v == lo).sum(axis=0) / n
+        ceiling = (v == hi).sum(axis=0) / n
+    return pd.DataFrame({"n": n, "missing": 1 - n / n_all, "mean": mean, "sd": sd, "skew": skew, "floor": floor,
+                         "ceiling": ceiling}, index=list(x.columns))
 
 
 def response_distribution(x: Any, scale_range: tuple[float, float]):
@@ -566,7 +567,7 @@ def analyse_scale(df: Any, name: str, spec: dict[str, Any], scale_range: tuple[f
         columns={"raw_alpha": "alpha_if_dropped"}))
     tab.insert(0, "reverse", [c in reverse for c in tab.index])
     om = omega_total(x, missing=missing, cor=cor) if len(items) >= 3 else float("nan")
-    sh = split_half(x, missing=missing, cor=None if cov is None else _cov2cor(np.asarray(cov)))
+    sh = split_half(x, missing=missing, cor=_cov2cor(a.extra["cov"]))
     return {"name": name, "x": x, "items": tab, "alpha": a, "omega_total": om, "split_half": sh,
             "miskeyed": [c for c in tab.index if tab.loc[c, "r_drop"] < 0]}
 
@@ -707,7 +708,7 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
     out["instrument"] = x
     items = list(x.columns)
     xv = x.to_numpy(dtype=float)
-    cov_all = pairwise_cov(xv)[0] if p.missing == "pairwise" else None
+    cov_all = None                      # alpha computes its scale's covariances in its own single pass
     cor_all = pairwise_cor(xv) if p.missing == "pairwise" else None
     pos = {it: i for i, it in enumerate(items)}
     for name, xs in prepared.items():
