@@ -186,6 +186,7 @@ pb.h2(pb.t("reliability.sec_cfa"))
 cf = suite["cfa"]
 if not rp.cfa:
     pb.note(pb.t("reliability.cfa_off"), "info")
+    pb.result("cfa", None)
 elif cf is None:
     pb.note(pb.t("reliability.cfa_error", message=suite["cfa_error"]), "warn")
     pb.result("cfa", None)
