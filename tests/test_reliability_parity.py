@@ -50,6 +50,11 @@ def hs(refdata):
 
 
 @pytest.fixture(scope="module")
+def hs_cfa(hs):
+    return vl.cfa(hs, HS)
+
+
+@pytest.fixture(scope="module")
 def demo_east():
     return pd.read_csv(RDIR / "demo_east_items.csv")
 
@@ -104,8 +109,8 @@ def test_bfi_neuroticism_alpha_omega_kmo_bartlett_readme(bfi):
     assert b["chisq"] == pytest.approx(4741.814, abs=1e-3) and b["df"] == 10
 
 
-def test_holzinger_swineford_cfa_readme(hs):
-    res = vl.cfa(hs, HS)
+def test_holzinger_swineford_cfa_readme(hs_cfa):
+    res = hs_cfa
     f = res["fit"]
     readme = {"chisq": 85.306, "cfi": 0.931, "tli": 0.896, "rmsea": 0.092, "rmsea_ci_low": 0.071,
               "rmsea_ci_high": 0.114, "srmr": 0.065}
@@ -209,9 +214,9 @@ def test_efa_oblimin_matches_psych_fa(bfi):
     assert not tab["no_home"].all()
 
 
-def test_hs_cfa_full_precision_and_htmt(hs):
+def test_hs_cfa_full_precision_and_htmt(hs, hs_cfa):
     ref = REF["hs"]
-    res = vl.cfa(hs, HS)
+    res = hs_cfa
     f = res["fit"]
     for ours, theirs in {"chisq": "chisq", "baseline_chisq": "baseline.chisq", "cfi": "cfi", "tli": "tli",
                          "rmsea": "rmsea", "rmsea_ci_low": "rmsea.ci.lower", "rmsea_ci_high": "rmsea.ci.upper",
@@ -281,7 +286,7 @@ def test_pairwise_matrices_match_pandas(bfi):
 
 
 # --------------------------------------------------------------------------- where libraries differ from R
-def test_semopy_own_indices_differ_from_lavaan_ours_match(hs):
+def test_semopy_own_indices_differ_from_lavaan_ours_match(hs, hs_cfa):
     """semopy's RMSEA divides by N − 1 (lavaan: N), it has no SRMR or RMSEA interval, and its default
     SLSQP solver stops short of the ML optimum (standardized loadings off by ~5e-4)."""
     import semopy
@@ -295,7 +300,7 @@ def test_semopy_own_indices_differ_from_lavaan_ours_match(hs):
     std = m.inspect(std_est=True)
     x1 = float(std[(std["lval"] == "x1") & (std["op"] == "~")]["Est. Std"].iloc[0])
     assert abs(x1 - REF["hs"]["std_loadings"]["x1"]) > 2e-4
-    ours = vl.cfa(hs, HS)
+    ours = hs_cfa
     assert ours["fit"]["rmsea"] == pytest.approx(lav["rmsea"], abs=1e-8)
     assert float(ours["loadings"].set_index("item").loc["x1", "std"]) == pytest.approx(
         REF["hs"]["std_loadings"]["x1"], abs=5e-5)

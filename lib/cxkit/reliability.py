@@ -520,7 +520,7 @@ def plot_distribution(dist: Any, *, title: str = "", xlabel: str = "", legend_ti
     labels = list(dist.index)[::-1]
     for j, col in enumerate(dist.columns):
         v = dist[col].to_numpy()[::-1]
-        ax.barh(labels, v, left=left[::-1] if False else left, color=colors[j], label=str(col))
+        ax.barh(labels, v, left=left, color=colors[j], label=str(col))
         left = left + v
     ax.set_xlim(0, 1)
     ax.set_xlabel(xlabel)
