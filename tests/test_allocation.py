@@ -363,3 +363,15 @@ def test_demo_params_validate_and_solve():
     assert any(k == "allocation.warn_split_sum" and v["total"] == "80" for k, v in notes)
     tab = al.scenario_table(plan, allocs)
     assert (tab["gap"] >= -1e-6 * tab["objective"].max()).all()   # nothing beats the optimum
+
+
+def test_kkt_check_rejects_non_optimal_allocation():
+    """The check must be able to fail: an even split of unequal curves is not optimal."""
+    cs = al.Curves([al.Curve("exponential", 6.0, 2e6), al.Curve("exponential", 3.0, 1e6)])
+    x = np.array([2.5e6, 2.5e6])
+    _, _, kkt = al.kkt_check(x, cs.w * cs.derivs(x), 5e6, None, None)
+    assert not kkt["ok"] and kkt["stationarity_residual"] > 0.1
+    # a lever parked at zero although its marginal return beats the others
+    x = np.array([5e6, 0.0])
+    _, _, kkt = al.kkt_check(x, cs.w * cs.derivs(x), 5e6, None, None, names=["a", "b"])
+    assert not kkt["ok"] and "b (lower bound)" in kkt["sign_violations"]

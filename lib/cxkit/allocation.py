@@ -47,6 +47,7 @@ from .errors import AnalysisError, ConfigError, CxError, Problem
 
 DIMENSIONS = ("people", "technology", "process", "culture")
 CURVES = ("hill", "exponential")
+FTOL = 1e-13  # SLSQP tolerance on the objective scaled to O(1)
 
 
 # =========================================================================== params
@@ -657,8 +658,10 @@ def optimise(curves: Curves, budget: float, *, lower=None, upper=None, groups: S
         starts.append(rng.dirichlet(np.ones(n)))
     if not curves.concave and n <= 20:  # S-shaped curves: optima often sit at corners (all in one lever)
         starts += [np.eye(n)[i] for i in range(n)]
-    best = None
-    for s in starts:
+    if method not in ("SLSQP", "trust-constr"):
+        raise ConfigError(f"allocation.method must be 'SLSQP' or 'trust-constr', got {method!r}")
+
+    def run(s, best):
         z0 = np.clip(s, zlo, np.minimum(zhi, 1.0))
         if method == "trust-constr":
             lcons = [LinearConstraint(np.ones((1, n)), 1.0, 1.0)]
@@ -666,23 +669,40 @@ def optimise(curves: Curves, budget: float, *, lower=None, upper=None, groups: S
                 lcons.append(LinearConstraint(A, 0.0, np.inf))
             res = minimize(fun, z0, jac=jac, hess=hess, method="trust-constr", bounds=bounds, constraints=lcons,
                            options={"gtol": 1e-11, "xtol": 1e-12, "maxiter": 3000})
-        elif method == "SLSQP":
-            res = minimize(fun, z0, jac=jac, method="SLSQP", bounds=bounds, constraints=cons,
-                           options={"ftol": 1e-13, "maxiter": 1000})
         else:
-            raise ConfigError(f"allocation.method must be 'SLSQP' or 'trust-constr', got {method!r}")
+            res = minimize(fun, z0, jac=jac, method="SLSQP", bounds=bounds, constraints=cons,
+                           options={"ftol": FTOL, "maxiter": 1000})
         z = _repair(np.asarray(res.x, float), zlo, zhi, A)
         val = fun(z)
         ok = bool(res.success) or _feasible(z, zlo, zhi, A)
         if best is None or (ok and (not best[2] or val < best[1] - 1e-12)):
             best = (z, val, ok, str(res.message))
+        return best
+
+    best = None
+    for s in starts:
+        best = run(s, best)
     z, val, ok, msg = best
     if not _feasible(z, zlo, zhi, A, tol=1e-6):
         raise AnalysisError(f"the optimiser did not find a feasible allocation ({msg})",
                             hint="check the group constraints and lever bounds")
-    x = z * B
-    marg = w * curves.derivs(x)
-    status, binding, kkt = kkt_check(x, marg, B, lo, hi, groups, names)
+    for _ in range(2):
+        x = z * B
+        marg = w * curves.derivs(x)
+        status, binding, kkt = kkt_check(x, marg, B, lo, hi, groups, names)
+        stuck = [i for i, nm in enumerate(names) if f"{nm} (lower bound)" in kkt["sign_violations"]
+                 or f"{nm} (upper bound)" in kkt["sign_violations"]]
+        if kkt["ok"] or not stuck:
+            break
+        # polish: a lever left at a bound although its marginal return says otherwise (steep Hill
+        # curves with n < 1 near 0 stall the line search) is moved inside and the solver restarted
+        s = z.copy()
+        for i in stuck:
+            s[i] = zlo[i] + 0.5 / n if status[i] == "lower" else max(zlo[i], zhi[i] - 0.5 / n)
+        s = np.clip(s, zlo, zhi)
+        s = s / s.sum() if np.all(zlo == 0) else s
+        z, val, ok, msg = run(s, best)
+        best = (z, val, ok, msg)
     return Allocation(x=x, budget=B, objective=-val * fscale, uplift=curves.values(x), marginal=marg, status=status,
                       binding=binding, kkt=kkt, success=ok and kkt["ok"], message=msg, names=names)
 
@@ -715,7 +735,7 @@ def _feasible(z, zlo, zhi, A, tol=1e-7):
 
 
 def kkt_check(x, marginal, budget, lower, upper, groups: Sequence[Group] = (), names=None, *,
-              tol: float = 1e-4) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
+              tol: float = 1e-4, sign_tol: float = 1e-2) -> tuple[list[str], list[dict[str, Any]], dict[str, Any]]:
     """Status of each lever, binding constraints with multipliers, and the KKT stationarity check.
 
     With the budget multiplier ``λ`` and multipliers ``μ_g ≥ 0`` of binding group constraints
@@ -723,7 +743,10 @@ def kkt_check(x, marginal, budget, lower, upper, groups: Sequence[Group] = (), n
     ``w_i u_i'(x_i) = λ − Σ_g μ_g ∂c_g/∂x_i − α_i + β_i`` with ``α_i ≥ 0`` at a lower bound and
     ``β_i ≥ 0`` at an upper bound. ``λ, μ`` are estimated by least squares on the levers strictly
     inside their bounds; ``α, β`` follow. The check passes when the relative stationarity residual
-    is below ``tol`` and every multiplier has the right sign. Levers inside their bounds and in no
+    is below ``tol`` (relative to the largest marginal return) and no multiplier has the wrong sign
+    by more than ``sign_tol · |λ|`` (a lever at a bound whose marginal return beats ``λ`` by under 1%
+    is optimal for any practical purpose; Hill curves with ``n < 1`` are infinitely steep at 0, so a
+    lever whose optimum is a few yuan sits "at" its bound with a noisy marginal). Levers inside their bounds and in no
     binding group then share one marginal return ``λ`` (equal marginal returns).
 
     A binding group's ``gain_per_point`` is ``μ_g · B / 100``: what relaxing its share limit by one
@@ -757,11 +780,12 @@ def kkt_check(x, marginal, budget, lower, upper, groups: Sequence[Group] = (), n
     alpha = np.where(at_lo, -resid, 0.0)   # m = fitted − α  →  α = fitted − m
     beta = np.where(at_hi, resid, 0.0)     # m = fitted + β
     sign_bad = []
+    stol = sign_tol * max(abs(lam), 1e-300)
     for k, mu in zip(active, mult):
-        if mu < -tol * scale:
+        if mu < -stol:
             sign_bad.append(f"group {labels[k][0]} ({labels[k][1]})")
-    sign_bad += [f"{names[i]} (lower bound)" for i in np.flatnonzero(alpha < -tol * scale)]
-    sign_bad += [f"{names[i]} (upper bound)" for i in np.flatnonzero(beta < -tol * scale)]
+    sign_bad += [f"{names[i]} (lower bound)" for i in np.flatnonzero(alpha < -stol)]
+    sign_bad += [f"{names[i]} (upper bound)" for i in np.flatnonzero(beta < -stol)]
     binding: list[dict[str, Any]] = []
     for i in np.flatnonzero(at_lo | at_hi):
         kind = "lower" if at_lo[i] else "upper"
