@@ -724,6 +724,14 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
         out["scales"][name] = res
     if not out["scales"]:
         raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+    if len(out["scales"]) < len(prepared):  # a scale failed after preparation: leave its items out
+        keep = [c for s in out["scales"] for c in prepared[s].columns]
+        if cor_all is not None:
+            ki = [pos[c] for c in keep]
+            cor_all = cor_all[np.ix_(ki, ki)]
+        x = x[keep]
+        out["instrument"] = x
+        items = keep
     try:
         r = cor_all if cor_all is not None else _cor(x, p.missing)
         if not np.isfinite(r).all():
