@@ -1440,6 +1440,7 @@ def plot_shares(table, *, title: str, ylabel: str):
         ax.bar(table.index.astype(str), table[col].to_numpy(), bottom=bottom, label=str(col))
         bottom += table[col].to_numpy()
     ax.set(title=title, ylabel=ylabel)
-    ax.tick_params(axis="x", rotation=30, labelsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
     ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig

@@ -252,7 +252,7 @@ piv.columns = [pb.tier_label(t) for t in piv.columns]
 piv.index = [pb.t("allocation.quarter_n", n=q) for q in piv.index]
 piv.index.name = pb.t("allocation.col_quarter")
 pb.p(pb.t("allocation.realloc_text", step=fmt_pct(P["reallocation"]["step"], 0),
-          rois=", ".join(f"{pb.tier_label(k)} 1:{v:g}" for k, v in roi_tier.items())))
+          rois=", ".join(f"{pb.tier_label(k)} 1:{v:.1f}" for k, v in roi_tier.items() if k in tiers_present)))
 pb.table(piv, index=True, percent=list(piv.columns))
 tr = al.tier_roi(plan, start_alloc)
 if money:
