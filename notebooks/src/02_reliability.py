@@ -100,6 +100,11 @@ fcols = {"scale": pb.t("reliability.col_scale"), "raw_alpha": pb.t("reliability.
 fam = fam.assign(scale=[lab[s] for s in fam["scale"]],
                  ci=[f"{a:.3f}–{b:.3f}" for a, b in zip(fam["ci_low"], fam["ci_high"])])
 pb.table(fam[list(fcols)].rename(columns=fcols), digits=3)
+if suite["omega_h"] is not None:
+    om = suite["omega_h"]
+    pb.p(pb.t("reliability.omega_h_text", oh=f"{om['omega_h']:.2f}", ot=f"{om['omega_t']:.2f}", k=om["n_factors"],
+              share=f"{100 * om['omega_h'] / om['omega_t']:.0f}"))
+    pb.result("omega_instrument", {k: om[k] for k in ("omega_h", "omega_t", "n_factors")})
 
 # %%
 pb.h2(pb.t("reliability.sec_items"))

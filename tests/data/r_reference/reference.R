@@ -52,6 +52,8 @@ k <- KMO(X)
 out$bfi_all <- list(eigen = eigen(Rm)$values, ncomp = pa$ncomp, kmo = k$MSA, kmo_items = unname(k$MSAi),
                     bartlett = cortest.bartlett(Rm, n = nrow(na.omit(X)))$chisq,
                     fa5_loadings = lapply(seq_len(ncol(L)), function(j) unname(L[, j])), fa5_phi = f5$Phi)
+om5 <- psych::omega(X, nfactors = 5, plot = FALSE)
+out$bfi_all$omega5 <- list(omega_h = om5$omega_h, omega_tot = om5$omega.tot, g = unname(om5$schmid$sl[, 1]))
 # split-half on even-length scales (psych enumerates every split only when n is even)
 out$bfi_split_AC <- split_fig(cbind(flip(bfi[, paste0("A", 1:5)], "A1", 1, 6), flip(bfi[, paste0("C", 1:5)], c("C4", "C5"), 1, 6)))
 
@@ -93,6 +95,8 @@ dfit <- cfa(dmodel, data = D)
 dstd <- standardizedSolution(dfit)
 dld <- dstd[dstd$op == "=~", ]
 k <- KMO(D)
+omd <- psych::omega(D, nfactors = 6, plot = FALSE)
+out$demo_all_omega <- list(omega_h = omd$omega_h, omega_tot = omd$omega.tot, g = unname(omd$schmid$sl[, 1]))
 out$demo_all <- list(fit = as.list(fitMeasures(dfit, c("chisq", "df", "cfi", "tli", "rmsea", "rmsea.ci.lower",
                                                        "rmsea.ci.upper", "srmr"))),
                      std_loadings = setNames(as.list(dld$est.std), dld$rhs),
