@@ -46,6 +46,7 @@ SECTION_MODELS: dict[str, str] = {
     "roi": "cxkit.roi:RoiParams",
     "allocation": "cxkit.allocation:AllocationParams",
     "root_cause": "cxkit.rootcause:RootCauseParams",
+    "input": "cxkit.io:InputParams",
 }
 
 
@@ -190,6 +191,7 @@ class ResolvedParams(_Strict):
     diagnostics: dict[str, Any] = Field(default_factory=dict)
     roi: dict[str, Any] = Field(default_factory=dict)
     allocation: dict[str, Any] = Field(default_factory=dict)
+    input: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("engagement")
     @classmethod

@@ -127,6 +127,9 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     from .export import export_html
 
     t0 = time.perf_counter()
+    # kernels inherit this: set and dict ordering (e.g. inside semopy) must not vary between runs,
+    # so that two runs give byte-identical .results.json
+    os.environ["PYTHONHASHSEED"] = "0"
     outs = task.outputs()
     task.region_dir.mkdir(parents=True, exist_ok=True)
     _clear_outputs(task)  # stale outputs of an earlier run must not pass for this run's
