@@ -33,6 +33,8 @@ pb.kpis([
     {"label": pb.t("profile.kpi_items"), "value": str(len(items))},
     {"label": pb.t("profile.kpi_straight"), "value": fmt_pct(straight.mean())},
 ])
+pb.note(pb.t(f"profile.policy_{pb.params['validation']['policy']}"), "info")
+pb.result("validation_policy", pb.params["validation"]["policy"])
 pb.result("n_responses", len(df))
 pb.result("n_items", len(items))
 
