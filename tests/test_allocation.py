@@ -375,3 +375,24 @@ def test_kkt_check_rejects_non_optimal_allocation():
     x = np.array([5e6, 0.0])
     _, _, kkt = al.kkt_check(x, cs.w * cs.derivs(x), 5e6, None, None, names=["a", "b"])
     assert not kkt["ok"] and "b (lower bound)" in kkt["sign_violations"]
+
+
+def test_cx_validate_reports_allocation_paths(tmp_path):
+    """Bad allocation params are reported by the engagement loader with the key path."""
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from cxkit.config import load_engagement
+
+    src = Path(__file__).resolve().parents[1] / "params" / "demo" / "engagement.yaml"
+    raw = yaml.safe_load(src.read_text(encoding="utf-8"))
+    raw["allocation"]["budget"] = -5
+    raw["allocation"]["levers"][0]["half_saturation"] = 0
+    raw["allocation"]["groups"].append({"name": "x", "by": "tier", "members": ["diamond"], "min_share": 0.1})
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_engagement(tmp_path, check_files=False)
+    msg = str(e.value)
+    assert "allocation.budget" in msg and "allocation.levers.0.half_saturation" in msg
