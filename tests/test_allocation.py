@@ -396,3 +396,12 @@ def test_cx_validate_reports_allocation_paths(tmp_path):
         load_engagement(tmp_path, check_files=False)
     msg = str(e.value)
     assert "allocation.budget" in msg and "allocation.levers.0.half_saturation" in msg
+
+
+def test_docstring_examples():
+    import doctest
+
+    from cxkit import staffing
+    for mod in (al, staffing):
+        res = doctest.testmod(mod)
+        assert res.failed == 0 and res.attempted > 0, mod.__name__

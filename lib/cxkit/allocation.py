@@ -977,8 +977,16 @@ def phased_allocation(curves: Curves, budget: float, phases: Sequence[float], *,
 
     Phase 1 spends ``phases[0]·B`` as given by ``first`` (fixed spend per lever) or optimally;
     each later phase adds its share optimally on top of what is already spent (lower bound = the
-    previous cumulative spend). Returns the cumulative spend per phase (levers × phases) and the
-    uplift reached after each phase. Phase shares not summing to 1 are an error.
+    previous cumulative spend). Lever minimums scale with the cumulative budget; the group share
+    constraints apply to the final cumulative allocation only (an intermediate phase may be
+    lopsided, as the documents' phase-1 split is). Returns the cumulative spend per phase
+    (levers × phases) and the objective reached after each phase. Phase shares not summing to 1
+    are an error.
+
+    >>> cs = Curves([Curve("exponential", 2.0, 1e6), Curve("exponential", 2.0, 1e6)])
+    >>> X, ups = phased_allocation(cs, 4e6, [0.5, 0.5], first=[2e6, 0.0])
+    >>> (X[:, -1] / 1e6).round(3).tolist()
+    [2.0, 2.0]
     """
     ph = np.asarray(phases, float)
     if np.any(ph <= 0) or abs(ph.sum() - 1) > 1e-6:
