@@ -919,3 +919,24 @@ def omega_hierarchical(r: np.ndarray, n_factors: int) -> dict[str, Any]:
     vt = (r * np.outer(key, key)).sum()
     return {"omega_h": float(np.abs(g).sum() ** 2 / vt), "omega_t": float((vt - u2.sum()) / vt), "g": g,
             "n_factors": n_factors}
+
+
+def round_floats(obj: Any, digits: int = 6) -> Any:
+    """Round every float in a nested dict/list (for ``.results.json`` figures that come from an
+    iterative optimiser).
+
+    semopy orders its parameters by iterating Python sets, so the CFA's last bits (~1e-12) depend on
+    the process's hash seed; rounding to 6 decimals keeps ``.results.json`` byte-identical across
+    runs (the chance that 1e-12 noise straddles a 1e-6 rounding boundary is ~1e-6 per figure).
+
+    >>> round_floats({"a": [0.1234567891, 2], "b": None})
+    {'a': [0.123457, 2], 'b': None}
+    """
+    if isinstance(obj, dict):
+        return {k: round_floats(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [round_floats(v, digits) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        v = float(obj)
+        return v if not math.isfinite(v) else round(v, digits)
+    return obj

@@ -82,7 +82,7 @@ pb.result("scales", {row["scale"]: {
     "g6": suite["scales"][row["scale"]]["alpha"].total["g6_smc"],
     "average_r": suite["scales"][row["scale"]]["alpha"].total["average_r"],
     "omega_total": row["omega"], "split_half_sb": suite["scales"][row["scale"]]["split_half"]["sb_odd_even"],
-    "cr": row["cr"], "ave": row["ave"], "htmt_max": row["htmt_max"], "verdict": row["verdict"],
+    **rel.round_floats({"cr": row["cr"], "ave": row["ave"], "htmt_max": row["htmt_max"]}), "verdict": row["verdict"],
     "checks": {k: row[f"v_{k}"] for k in ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt")},
     "recommendation": {"action": row["action"], "item": row["item"], "alpha_if_dropped": row["alpha_if_dropped"]},
 } for _, row in verd.iterrows()})
@@ -226,9 +226,9 @@ else:
     if "htmt" in cf:
         pb.p(pb.t("reliability.htmt_text", t=th.htmt))
         pb.table(cf["htmt"].rename(index=lab, columns=lab), index=True, digits=2)
-    pb.result("cfa", {**{k: fit[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "n")},
-                      "rmsea_ci": [fit["rmsea_ci_low"], fit["rmsea_ci_high"]], "verdicts": fv,
-                      "std_loadings": dict(zip(cf["loadings"]["item"], cf["loadings"]["std"]))})
+    pb.result("cfa", rel.round_floats({**{k: fit[k] for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "n")},
+                                       "rmsea_ci": [fit["rmsea_ci_low"], fit["rmsea_ci_high"]], "verdicts": fv,
+                                       "std_loadings": dict(zip(cf["loadings"]["item"], cf["loadings"]["std"]))}))
 
 # %%
 pb.h2(pb.t("reliability.sec_retest"))
