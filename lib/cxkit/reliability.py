@@ -940,3 +940,58 @@ def round_floats(obj: Any, digits: int = 6) -> Any:
         v = float(obj)
         return v if not math.isfinite(v) else round(v, digits)
     return obj
+
+
+CHECKS = ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt")
+
+
+def scale_results(suite: dict[str, Any]) -> dict[str, Any]:
+    """The per-scale figures notebook 02 writes to ``.results.json`` under ``scales`` (docs/results.md)."""
+    out = {}
+    for _, row in suite["verdicts"].iterrows():
+        t = suite["scales"][row["scale"]]["alpha"].total
+        out[row["scale"]] = {
+            "n": row["n"], "n_items": row["n_items"], "alpha": row["alpha"],
+            "alpha_ci": [row["alpha_ci_low"], row["alpha_ci_high"]], "alpha_std": t["std_alpha"], "g6": t["g6_smc"],
+            "average_r": t["average_r"], "omega_total": row["omega"],
+            "split_half_sb": suite["scales"][row["scale"]]["split_half"]["sb_odd_even"],
+            **round_floats({"cr": row["cr"], "ave": row["ave"], "htmt_max": row["htmt_max"]}),
+            "verdict": row["verdict"], "checks": {k: row[f"v_{k}"] for k in CHECKS},
+            "recommendation": {"action": row["action"], "item": row["item"], "alpha_if_dropped": row["alpha_if_dropped"]}}
+    return out
+
+
+def recommendations(suite: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per analysed scale for the playbook text: ``action`` (keep/drop/revise/check_keying),
+    formatted values (``item``, ``a``, ``a2``, ``r``), the failed checks and the note kind
+    (ok/warn/alert); ``highlight`` is False for scales that pass with nothing to change."""
+    out = []
+    for _, row in suite["verdicts"].iterrows():
+        rec = suite["scales"][row["scale"]]["recommendation"]
+        out.append({"scale": row["scale"], "action": rec["action"], "item": rec["item"], "a": f"{rec['alpha']:.2f}",
+                    "a2": "–" if rec["alpha_if_dropped"] is None else f"{rec['alpha_if_dropped']:.2f}",
+                    "r": "–" if rec["item_rest"] is None else f"{rec['item_rest']:.2f}",
+                    "failed": [k for k in CHECKS if row[f"v_{k}"] == "fail"],
+                    "kind": {"pass": "ok", "caution": "warn", "fail": "alert"}[row["verdict"]],
+                    "highlight": rec["action"] != "keep" or row["verdict"] != "pass"})
+    return out
+
+
+def item_flags(suite: dict[str, Any]) -> dict[str, Any]:
+    """Item-level flags: ``miskeyed`` [(scale, item, r)], ``floor_ceiling`` [(item, 'floor'|'ceiling',
+    share)] above ``thresholds.floor_ceiling``, and ``flagged`` {item: 'miskeyed'|'weak'} (weak: item-rest
+    r below ``thresholds.item_rest``)."""
+    th = suite["params"].thresholds
+    mis, fc, flagged = [], [], {}
+    for s, res in suite["scales"].items():
+        tab = res["items"]
+        for it, row in tab.iterrows():
+            if it in res["miskeyed"]:
+                mis.append((s, it, float(row["r_drop"])))
+                flagged[it] = "miskeyed"
+            elif row["r_drop"] < th.item_rest:
+                flagged[it] = "weak"
+            top = max(row["floor"], row["ceiling"])
+            if top > th.floor_ceiling:
+                fc.append((it, "floor" if row["floor"] >= row["ceiling"] else "ceiling", float(top)))
+    return {"miskeyed": mis, "floor_ceiling": fc, "flagged": flagged}

@@ -58,34 +58,22 @@ cols = {"scale": pb.t("reliability.col_scale"), "n_items": pb.t("reliability.col
         "htmt_max": pb.t("reliability.col_htmt_max"), "verdict": pb.t("reliability.col_verdict")}
 pb.table(vt[list(cols)].rename(columns=cols), digits={**{c: 2 for c in cols.values()},
                                                       pb.t("reliability.col_items"): 0})
+
+# %%
 pb.h3(pb.t("reliability.sec_recommend"))
-recs = []
-for _, row in verd.iterrows():
-    rec = suite["scales"][row["scale"]]["recommendation"]
-    vals = {"scale": lab[row["scale"]], "item": rec["item"], "a": f"{rec['alpha']:.2f}",
-            "a2": "–" if rec["alpha_if_dropped"] is None else f"{rec['alpha_if_dropped']:.2f}",
-            "r": "–" if rec["item_rest"] is None else f"{rec['item_rest']:.2f}"}
-    text = pb.t(f"reliability.rec_{rec['action']}", **vals)
-    failed = [k for k in ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt") if row[f"v_{k}"] == "fail"]
-    if failed:
-        text += " " + pb.t("reliability.rec_failed", checks=", ".join(pb.t(f"reliability.check_{k}") for k in failed))
-    kind = {"pass": "ok", "caution": "warn", "fail": "alert"}[row["verdict"]]
-    if rec["action"] != "keep" or row["verdict"] != "pass":
-        pb.note(text, kind)
+plain = []
+for rec in rel.recommendations(suite):
+    text = pb.t(f"reliability.rec_{rec['action']}", scale=lab[rec["scale"]], item=rec["item"], a=rec["a"], a2=rec["a2"],
+                r=rec["r"])
+    if rec["failed"]:
+        text += " " + pb.t("reliability.rec_failed", checks=", ".join(pb.t(f"reliability.check_{k}") for k in rec["failed"]))
+    if rec["highlight"]:
+        pb.note(text, rec["kind"])
     else:
-        recs.append(text)
-if recs:
-    pb.bullets(recs)
-pb.result("scales", {row["scale"]: {
-    "n": row["n"], "n_items": row["n_items"], "alpha": row["alpha"], "alpha_ci": [row["alpha_ci_low"], row["alpha_ci_high"]],
-    "alpha_std": suite["scales"][row["scale"]]["alpha"].total["std_alpha"],
-    "g6": suite["scales"][row["scale"]]["alpha"].total["g6_smc"],
-    "average_r": suite["scales"][row["scale"]]["alpha"].total["average_r"],
-    "omega_total": row["omega"], "split_half_sb": suite["scales"][row["scale"]]["split_half"]["sb_odd_even"],
-    **rel.round_floats({"cr": row["cr"], "ave": row["ave"], "htmt_max": row["htmt_max"]}), "verdict": row["verdict"],
-    "checks": {k: row[f"v_{k}"] for k in ("alpha", "omega", "cr", "ave", "fornell_larcker", "htmt")},
-    "recommendation": {"action": row["action"], "item": row["item"], "alpha_if_dropped": row["alpha_if_dropped"]},
-} for _, row in verd.iterrows()})
+        plain.append(text)
+if plain:
+    pb.bullets(plain)
+pb.result("scales", rel.scale_results(suite))
 pb.result("reliable_scales", [s for s, v in zip(verd["scale"], verd["verdict"]) if v != "fail"])
 pb.result("scale_errors", suite["errors"])
 
@@ -114,22 +102,17 @@ icols = {"item": pb.t("reliability.col_item"), "reverse": pb.t("reliability.col_
          "skew": pb.t("reliability.col_skew"), "floor": pb.t("reliability.col_floor"),
          "ceiling": pb.t("reliability.col_ceiling"), "raw_r": "raw.r", "std_r": "std.r", "r_cor": "r.cor",
          "r_drop": pb.t("reliability.col_r_drop"), "alpha_if_dropped": pb.t("reliability.col_alpha_drop")}
-flagged = {}
+flags = rel.item_flags(suite)
 for s, res in suite["scales"].items():
     pb.h3(pb.t("reliability.scale_heading", scale=lab[s], alpha=f"{res['alpha'].total['raw_alpha']:.2f}"))
     tab = res["items"].reset_index(names="item")
     tab["reverse"] = [pb.t("reliability.yes") if v else "" for v in tab["reverse"]]
     pb.table(tab[list(icols)].rename(columns=icols), digits=2, percent=[icols["missing"], icols["floor"], icols["ceiling"]])
-    for it in res["miskeyed"]:
-        pb.note(pb.t("reliability.miskeyed", item=it, scale=lab[s], r=f"{res['items'].loc[it, 'r_drop']:.2f}"), "alert")
-        flagged[it] = "miskeyed"
-    for it, row in res["items"].iterrows():
-        if it not in res["miskeyed"] and row["r_drop"] < th.item_rest:
-            flagged[it] = "weak"
-        if max(row["floor"], row["ceiling"]) > th.floor_ceiling:
-            which = "floor" if row["floor"] >= row["ceiling"] else "ceiling"
-            pb.note(pb.t(f"reliability.{which}_effect", item=it, pct=f"{100 * max(row['floor'], row['ceiling']):.0f}"), "warn")
-pb.result("flagged_items", flagged)
+for s, it, r in flags["miskeyed"]:
+    pb.note(pb.t("reliability.miskeyed", item=it, scale=lab[s], r=f"{r:.2f}"), "alert")
+for it, which, share in flags["floor_ceiling"]:
+    pb.note(pb.t(f"reliability.{which}_effect", item=it, pct=f"{100 * share:.0f}"), "warn")
+pb.result("flagged_items", flags["flagged"])
 
 # %%
 pb.h2(pb.t("reliability.sec_dist"))
@@ -168,6 +151,8 @@ if suite["kmo"] is not None:
     pb.result("kmo", {"overall": kmo_all, "items": dict(zip(x_all.columns, kmo_items))})
     pb.result("bartlett", bart)
     pb.result("parallel_components", ncomp)
+
+# %%
 if suite["efa"] is not None:
     load, phi = suite["efa"]
     pb.h3(pb.t("reliability.sec_loadings", k=load.shape[1] - 4, rotation=rp.rotation))
@@ -219,6 +204,9 @@ else:
     weak = list(cf["loadings"].loc[cf["loadings"]["std"] < 0.5, "item"])
     if weak:
         pb.note(pb.t("reliability.weak_loadings", items=", ".join(weak)), "warn")
+
+# %%
+if cf is not None:
     pb.h3(pb.t("reliability.sec_discriminant"))
     pb.p(pb.t("reliability.fl_text"))
     fl_tab, fl_ok = cf["fornell_larcker"]
