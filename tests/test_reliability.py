@@ -256,3 +256,20 @@ def test_playbook_with_bad_scale_and_retest_end_to_end(tmp_path):
     assert 0.5 < r["retest_icc"]["responsiveness"] <= 1 and r["retest_icc"]["tangibles"] is None
     html = (tmp_path / "out" / "east" / "02_reliability.html").read_text(encoding="utf-8")
     assert "Test-retest reliability" in html and "zero variance" in html
+
+
+def test_item_flags_and_recommendations_from_the_suite():
+    """Floor effect (share at the lowest point counted by hand), a mis-keyed item and its note."""
+    d = _scale_data(n=400, k=4)
+    d["q4"] = 6 - d["q4"]                                   # undeclared reverse item
+    d.loc[:150, "q1"] = 1.0                                 # floor effect on q1
+    survey = {"scale_range": (1, 5), "scales": {"S": {"items": ["q1", "q2", "q3", "q4"]}}}
+    s = rl.run_suite(d, survey, {"cfa": False, "efa": False})
+    f = rl.item_flags(s)
+    assert f["flagged"]["q4"] == "miskeyed" and ("S", "q4") == f["miskeyed"][0][:2]
+    (it, which, share), = [x for x in f["floor_ceiling"] if x[0] == "q1"]
+    assert which == "floor" and share == pytest.approx((d["q1"] == 1).mean())
+    rec, = rl.recommendations(s)
+    assert rec["action"] == "check_keying" and rec["item"] == "q4" and rec["highlight"]
+    res = rl.scale_results(s)["S"]
+    assert res["recommendation"]["action"] == "check_keying" and res["cr"] is None
