@@ -1328,6 +1328,25 @@ def scenario_table(plan: Plan, allocs: dict[str, np.ndarray], *, method: str = "
 
 
 
+def target_budget(plan: Plan, target_csat: float | None, *, method: str = "SLSQP") -> dict[str, Any] | None:
+    """Least budget whose points-optimal allocation lifts ``baseline_csat`` to ``target_csat``.
+
+    Returns ``{csat, points, budget}`` (``budget`` None and ``reason`` set when the target is above
+    what the levers can reach), or None when there is no target, no baseline, or it is already met.
+    """
+    if target_csat is None or plan.baseline_csat is None:
+        return None
+    need = float(target_csat) - plan.baseline_csat
+    if need <= 0:
+        return None
+    try:
+        b, _ = least_budget(Curves(plan.curves.curves), need, lower=plan.lower, upper=plan.upper,
+                            groups=plan.groups, names=plan.names, method=method)
+        return {"csat": float(target_csat), "points": need, "budget": b}
+    except AnalysisError as exc:
+        return {"csat": float(target_csat), "points": need, "budget": None, "reason": exc.message}
+
+
 def lever_table(plan: Plan):
     """One row per lever: label, dimension, tier, calibration and curve parameters, bounds, current spend."""
     import pandas as pd

@@ -53,18 +53,9 @@ for key, values in snotes:
     pb.note(pb.t(key, **values), "warn")
 table = al.scenario_table(plan, allocs, method=P["method"])
 pts = float(np.sum(opt.uplift))
-target = None
-if P["target_csat"] is not None and plan.baseline_csat is not None:
-    need = P["target_csat"] - plan.baseline_csat
-    if need > 0:
-        try:
-            b_target, a_target = al.least_budget(al.Curves(plan.curves.curves), need, lower=plan.lower,
-                                                 upper=plan.upper, groups=plan.groups, names=plan.names,
-                                                 method=P["method"])
-            target = {"csat": P["target_csat"], "points": need, "budget": b_target}
-        except al.AnalysisError as exc:
-            target = {"csat": P["target_csat"], "points": need, "budget": None, "reason": exc.message}
+target = al.target_budget(plan, P["target_csat"], method=P["method"])
 
+# %%
 pb.h2(pb.t("allocation.sec_headline"))
 cards = [{"label": pb.t("allocation.kpi_budget"), "value": f"{fmt_num(B / M, 1)} {unit}"},
          {"label": pb.t("allocation.kpi_points"), "value": f"+{pts:.1f}"}]
@@ -135,10 +126,16 @@ if kkt["ok"]:
 else:
     pb.note(pb.t("allocation.kkt_bad", resid=f"{kkt['stationarity_residual']:.2e}",
                  which=", ".join(kkt["sign_violations"]) or "–"), "warn")
+bind_types = {"lever lower bound": pb.t("allocation.bind_lever_lower_bound"),
+              "lever upper bound": pb.t("allocation.bind_lever_upper_bound"),
+              "group min share": pb.t("allocation.bind_group_min_share"),
+              "group max share": pb.t("allocation.bind_group_max_share")}
+
+# %%
 if opt.binding:
     pb.h3(pb.t("allocation.sec_binding"))
     bt = [{"c": (plan.labels[plan.names.index(b["constraint"])] if b["constraint"] in plan.names else b["constraint"]),
-           "t": pb.t("allocation.bind_" + b["type"].replace(" ", "_")),
+           "t": bind_types[b["type"]],
            "limit": b["limit"] / M if "lever" in b["type"] else b["limit"],
            "value": b["value"] / M if "lever" in b["type"] else b["value"],
            "mult": b["multiplier"] * mscale if "lever" in b["type"] else b["gain_per_point"] / (M if money else 1)}
@@ -186,6 +183,8 @@ pb.figure(al.plot_shares(shares_tier, title=pb.t("allocation.chart_shares_tier")
 pb.figure(al.plot_curves(plan, allocs, labels=names, title=pb.t("allocation.chart_curves"),
                          xlabel=pb.t("allocation.axis_spend", unit=unit), ylabel=pb.t("allocation.axis_uplift"),
                          money_unit=M), alt=pb.t("allocation.chart_curves"))
+
+# %%
 pb.result("scenarios", {r.scenario: {"objective": r.objective, "points": r.points, "gap": r.gap,
                                      "budget_equivalent": r.budget_equivalent, "waste": r.waste,
                                      "violations": r.violations} for r in table.itertuples()})
@@ -236,7 +235,7 @@ if roi_res and isinstance(roi_res.get("roi_by_tier"), dict):
     roi_tier = {k: v for k, v in roi_res["roi_by_tier"].items() if isinstance(v, (int, float))}
 if not roi_tier:
     roi_tier = P["inputs"]["roi_by_tier"]
-    pb.note(pb.t("allocation.note_fallback_" + ("missing" if roi_res is None else "key"),
+    pb.note(pb.t("allocation.note_fallback_missing" if roi_res is None else "allocation.note_fallback_key",
                  notebook="05_roi", what="roi_by_tier"), "info")
 tiers_present = list(dict.fromkeys(plan.tiers))
 start_alloc = allocs.get("by_tier", allocs["optimal"])
@@ -254,6 +253,8 @@ piv.index.name = pb.t("allocation.col_quarter")
 pb.p(pb.t("allocation.realloc_text", step=fmt_pct(P["reallocation"]["step"], 0),
           rois=", ".join(f"{pb.tier_label(k)} 1:{v:.1f}" for k, v in roi_tier.items() if k in tiers_present)))
 pb.table(piv, index=True, percent=list(piv.columns))
+
+# %%
 tr = al.tier_roi(plan, start_alloc)
 if money:
     import pandas as pd
