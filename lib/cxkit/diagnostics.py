@@ -160,12 +160,12 @@ def show_table(pb, frame, *, prefix: str = "col_", percent=(), ints=("n",), digi
     """Display ``frame`` through ``pb.table`` with translated headers and per-column decimals.
 
     A header is the first i18n string found among ``diag.<prefix><column>``,
-    ``diag.col_<column>`` and ``diag.dim_<column>`` (else the column name). Columns in
+    ``diag.col_<column>`` and ``dim.<column>`` (else the column name). Columns in
     ``ints`` get 0 decimals, columns named in ``per_col`` their own, others ``digits``.
     """
     from . import i18n
 
-    names = {c: next((pb.t(key) for key in (f"diag.{prefix}{c}", f"diag.col_{c}", f"diag.dim_{c}")
+    names = {c: next((pb.t(key) for key in (f"diag.{prefix}{c}", f"diag.col_{c}", f"dim.{c}")
                       if i18n.has(key)), str(c)) for c in frame.columns}
     dg = {names[c]: per_col.get(str(c), 0 if c in ints else digits) for c in frame.columns}
     return pb.table(frame.rename(columns=names), percent=[names[c] for c in percent if c in names], digits=dg)

@@ -829,14 +829,6 @@ def fit_verdicts(fit: dict[str, float], thresholds: Thresholds) -> dict[str, str
             "srmr": verdict(fit["srmr"], thresholds.srmr, higher_is_better=False)}
 
 
-def scale_label(name: str, spec: dict[str, Any], lang: str) -> str:
-    """Display name of a scale: its ``label`` in the playbook language (or plain label), else its key."""
-    lab = spec.get("label") if isinstance(spec, dict) else None
-    if isinstance(lab, dict):
-        return lab.get(lang) or next(iter(lab.values()), name)
-    return lab or name
-
-
 def alpha_family_table(suite: dict[str, Any]):
     """One row per analysed scale: psych::alpha's totals, Feldt CI, omega total and split-half figures."""
     import pandas as pd

@@ -151,6 +151,20 @@ class Playbook:
     def tier_label(self, tier: str) -> str:
         return self.label(f"tier.{tier}", tier)
 
+    def scale_label(self, name: str) -> str:
+        """Display name of a scale or driver dimension.
+
+        The scale's own ``label`` in ``survey.scales`` (a string, or {zh, en}) wins;
+        else the shared ``dim.<name>`` string; else the name itself.
+        """
+        spec = self.params.get("survey", {}).get("scales", {}).get(name) or {}
+        lab = spec.get("label") if isinstance(spec, dict) else None
+        if isinstance(lab, dict) and lab:
+            return lab.get(self.lang) or next(iter(lab.values()))
+        if isinstance(lab, str) and lab:
+            return lab
+        return self.label(f"dim.{name}", name)
+
     def _emit(self, fragment: str) -> str:
         self.fragments.append(fragment)
         if self._display:

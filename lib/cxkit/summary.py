@@ -129,14 +129,21 @@ def figures_table(results: Mapping[str, Mapping[str, dict]], spec: Sequence[tupl
     return pd.DataFrame(rows)
 
 
-def top_items(results: Mapping[str, Mapping[str, dict]], notebook: str, path: str, k: int = 3) -> pd.DataFrame:
-    """Per region, the ``k`` largest entries of a {name: value} mapping in a results file (e.g. driver weights)."""
+def top_items(results: Mapping[str, Mapping[str, dict]], notebook: str, path: str, k: int = 3,
+              names: Mapping[str, str] | None = None, exclude: Sequence[str] = ()) -> pd.DataFrame:
+    """Per region, the ``k`` largest entries of a {name: value} mapping in a results file (e.g. driver weights).
+
+    ``names`` maps keys to display labels; keys in ``exclude`` are skipped.
+    """
+    names = names or {}
     rows = []
     for r, by_nb in results.items():
         d = get_path(by_nb.get(notebook), path)
         if isinstance(d, Mapping) and d:
-            top = sorted(((v, n) for n, v in d.items() if isinstance(v, (int, float))), reverse=True)[:k]
-            rows.append({"region": r, **{f"#{i + 1}": f"{n} ({v:.0%})" if abs(v) <= 1 else f"{n} ({v:,.1f})"
+            top = sorted(((v, n) for n, v in d.items() if isinstance(v, (int, float)) and n not in exclude),
+                         reverse=True)[:k]
+            rows.append({"region": r, **{f"#{i + 1}": f"{names.get(n, n)} ({v:.0%})" if abs(v) <= 1
+                                         else f"{names.get(n, n)} ({v:,.1f})"
                                          for i, (v, n) in enumerate(top)}})
         else:
             rows.append({"region": r})
@@ -161,3 +168,18 @@ def plot_kpi_forest(kpis: pd.DataFrame, *, value: str, lo: str, hi: str, labels:
     ax.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
+
+
+def category_names(region_params: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """Display labels of the root-cause codebook's categories ({} when the codebook cannot be loaded)."""
+    from .errors import CxError
+    from .rootcause import load_codebook
+
+    rc = region_params.get("root_cause") or {}
+    complaints = region_params.get("complaints")
+    base = Path(complaints).parent.parent if complaints else None
+    try:
+        cb = load_codebook(rc.get("codebook", "service_fishbone"), base_dir=base)
+    except CxError:
+        return {}
+    return {c: cb.category_label(c, lang) for c in cb.categories}

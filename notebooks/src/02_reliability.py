@@ -28,8 +28,7 @@ th = rp.thresholds
 lo, hi = survey["scale_range"]
 df = pb.responses()
 suite = rel.run_suite(df, survey, rp, seed=pb.params["seed"], file=Path(pb.params["responses"]).name)
-lab = {s: rel.scale_label(s, spec, pb.lang) if spec.get("label") else pb.label(f"reliability.dim_{s}", s)
-       for s, spec in survey["scales"].items()}
+lab = {s: pb.scale_label(s) for s in survey["scales"]}
 V = {v: pb.t(f"reliability.v_{v.replace('/', '')}") for v in ("pass", "fail", "caution", "n/a")}
 pb.p(pb.t("reliability.intro"))
 pb.p(pb.t("reliability.settings", missing=pb.t(f"reliability.missing_{rp.missing}"), n=len(df),

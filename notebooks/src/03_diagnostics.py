@@ -42,7 +42,7 @@ if rel is None:
     pb.note(T("no_reliability"), "info")
 pb.result("scale_items_dropped", dropped)
 for sc, it in dropped.items():
-    pb.note(T("dropped_item", item=it, scale=pb.label(f"diag.dim_{sc}", sc)), "info")
+    pb.note(T("dropped_item", item=it, scale=pb.scale_label(sc)), "info")
 
 # %% [markdown]
 # ## KPI scorecard
@@ -259,7 +259,7 @@ pb.h2(T("sec_drivers"))
 level = P["driver_level"]
 X = drivers.driver_data(df, {**survey, "scales": scales}, level)
 lo, hi = survey["scale_range"]
-dlabel = lambda d: pb.label(f"diag.dim_{d}", d)  # noqa: E731
+dlabel = lambda d: pb.scale_label(d)  # noqa: E731
 y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
 kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
 perf = drivers.performance_0_100(X, lo, hi)
