@@ -142,3 +142,24 @@ def test_cx_validate_reports_bad_data_with_row(tmp_path, capsys):
     assert main(["validate", str(root)]) == 2
     err = capsys.readouterr().err
     assert "east.csv" in err and "column 'q2'" in err and "rows 2" in err
+
+
+def test_cx_validate_checks_answer_codes_against_the_questionnaire_codebook(tmp_path, capsys):
+    """The demo's questionnaire (notebook 01) defines answer codes; a code outside them is reported."""
+    import pandas as pd
+
+    from cxkit import demo
+
+    root = tmp_path / "eng"
+    root.mkdir()
+    shutil.copy(DEMO_YAML, root / "engagement.yaml")
+    demo.generate(root)
+    assert main(["validate", str(root)]) == 0
+    capsys.readouterr()
+    p = root / "data" / "south_responses.csv"
+    df = pd.read_csv(p)
+    df.loc[6, "channel"] = "carrier_pigeon"
+    df.to_csv(p, index=False)
+    assert main(["validate", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "south_responses.csv, column 'channel' [rows 8]" in err and "codebook" in err

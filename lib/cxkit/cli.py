@@ -72,6 +72,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 errors.append(f"{name}: {rep.fatal}")
             else:
                 errors += [f"{name}: {f.render(rep.file)}" for f in rep.errors]
+        if not bad:
+            cb_errors, cb_warn = _codebook_findings(reg.params)
+            for line in cb_errors + cb_warn:
+                print("  " + line)
+            errors += [f"{name}: {e}" for e in cb_errors]
+            n_warn += len(cb_warn)
     if errors:
         print(f"\n{len(errors)} error(s) in {len(eng.regions)} region(s):", file=sys.stderr)
         for e in errors:
@@ -80,6 +86,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     warn = f", {n_warn} warning(s)" if n_warn else ""
     print(f"{eng.file}: valid ({len(eng.regions)} regions{warn})")
     return 0
+
+
+def _codebook_findings(params: dict) -> tuple[list[str], list[str]]:
+    """Response file vs the questionnaire's codebook (notebook 01): answer codes and ranges.
+
+    Only when the engagement defines ``design.questionnaire``. Columns the codebook does not
+    know are fine (CRM exports carry extra columns); a value that is not an answer code, out
+    of range or not numeric is an error under ``validation.policy: error``, a warning under ``warn``.
+    """
+    if not params.get("responses") or not (params.get("design") or {}).get("questionnaire"):
+        return [], []
+    from pathlib import Path
+
+    from . import survey
+    from .io import read_table
+
+    df, _ = read_table(params["responses"])
+    problems = [p for p in survey.check_against_codebook(df, survey.codebook(params)) if p["kind"] != "unknown_column"]
+    file = Path(params["responses"]).name
+    lines = [f"{file}, column '{p['column']}' [rows {', '.join(map(str, p['rows']))}]: {p['message']} "
+             f"({p['n']} cells; codebook of notebook 01)" for p in problems]
+    return (lines, []) if params.get("validation", {}).get("policy", "error") == "error" else ([], lines)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
