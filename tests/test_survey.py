@@ -161,10 +161,10 @@ def test_xlsform_error_is_reported(tmp_path):
 
 
 # --------------------------------------------------------------------------- codebook
-def test_codebook_covers_demo_response_file(demo_params):
+def test_codebook_covers_demo_response_file(demo_params, demo_dir):
     cb = survey.codebook(demo_params)
     assert list(cb.columns[:6]) == ["variable", "module", "label_zh", "label_en", "type", "allowed"]
-    data = pd.read_csv(DEMO / "data" / "east_responses.csv")
+    data = pd.read_csv(demo_dir / "data" / "east_responses.csv")
     assert set(data.columns) <= set(cb["variable"])
     rows = cb.set_index("variable")
     # every numeric answer of the demo file lies within the codebook's bounds / codes
@@ -228,9 +228,9 @@ def test_docstring_examples():
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 
 
-def test_check_against_codebook(demo_params):
+def test_check_against_codebook(demo_params, demo_dir):
     cb = survey.codebook(demo_params)
-    data = pd.read_csv(DEMO / "data" / "east_responses.csv")
+    data = pd.read_csv(demo_dir / "data" / "east_responses.csv")
     assert survey.check_against_codebook(data, cb) == []
     bad = data.head(6).copy()
     bad.loc[2, "csat"] = 7          # spreadsheet row 4
