@@ -62,7 +62,7 @@ def test_demo_complaints_have_truth_and_both_languages():
 def test_generate_writes_truth(tmp_path):
     (tmp_path / "engagement.yaml").write_text("engagement: x\nseed: 5\n", encoding="utf-8")
     written = demo.generate(tmp_path)
-    assert (tmp_path / "data" / "truth.json").is_file() and len(written) == 9
+    assert (tmp_path / "data" / "truth.json").is_file() and len(written) == 11
     assert demo.generate(tmp_path) == []  # already there: nothing rewritten
 
 
@@ -89,3 +89,24 @@ def test_plain_warnings_trigger_on_thresholds():
     w = dict(profile.plain_warnings(tiers, miss, {"complete_share": 0.5}, 0.1))
     assert set(w) == {"profile.warn_small_cell", "profile.warn_missing", "profile.warn_completion", "profile.warn_straight"}
     assert profile.plain_warnings(tiers.assign(n=500), miss.assign(share=0.01), {"complete_share": 0.99}, 0.0) == []
+
+
+def test_previous_wave_and_retest():
+    now = demo.make_responses("east", 11)
+    before = demo.make_responses("east", 11, shift_delta=-3.0, stream=1)
+    assert now["overall"].mean() - before["overall"].mean() == pytest.approx(3.0, abs=1.0)
+    assert not now["resp1"].equals(before["resp1"])           # an independent sample, not a copy
+    rt = demo.make_retest("north", 11, n=200)
+    first = demo.make_responses("north", 11).head(200)
+    assert rt["respondent_id"].tolist() == first["respondent_id"].tolist()
+    r = np.corrcoef(rt["resp1"].fillna(3), first["resp1"].fillna(3))[0, 1]
+    assert 0.6 < r < 0.99                                     # stable but not identical answers
+
+
+def test_generate_redraws_when_the_seed_changes(tmp_path):
+    (tmp_path / "engagement.yaml").write_text("engagement: x\nseed: 5\n", encoding="utf-8")
+    demo.generate(tmp_path)
+    before = (tmp_path / "data" / "east_responses.csv").read_bytes()
+    (tmp_path / "engagement.yaml").write_text("engagement: x\nseed: 6\n", encoding="utf-8")
+    assert len(demo.generate(tmp_path)) == 11
+    assert (tmp_path / "data" / "east_responses.csv").read_bytes() != before

@@ -133,3 +133,13 @@ def test_cli_exit_status_on_failure(demo_dir, tmp_path, capsys):
     code = main(["run", str(d), "--regions", "north", "--notebooks", "00", "--workers", "1", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1 and "missing required column(s): nps" in err and "Traceback" not in err
+
+
+def test_previous_wave_and_retest_recovered(demo_run, demo_dir):
+    """The demo's east region improved by 3 points since its previous wave; north was re-interviewed."""
+    truth = json.loads((demo_dir / "data" / "truth.json").read_text(encoding="utf-8"))
+    change = demo_run.results("east", "03_diagnostics")["wave_change"]["overall"]
+    assert change["change"] == pytest.approx(-truth["previous_wave_shift"]["east"], abs=1.5)
+    assert change["p_value"] < 0.01
+    icc = demo_run.results("north", "02_reliability")["retest_icc"]
+    assert set(icc) == set(truth["driver_weights"]["north"]) and min(icc.values()) > 0.75

@@ -91,14 +91,19 @@ def region_weights(region: str) -> dict[str, float]:
     return {k: v / s for k, v in w.items()}
 
 
-def make_responses(region: str, seed: int, n: int | None = None):
-    """Survey responses of one region as a DataFrame (see module docstring for the model)."""
+def make_responses(region: str, seed: int, n: int | None = None, *, shift_delta: float = 0.0, stream: int = 0):
+    """Survey responses of one region as a DataFrame (see module docstring for the model).
+
+    ``shift_delta`` moves the region's satisfaction (a previous wave); ``stream`` selects an
+    independent random stream for the same region (0 = the current wave).
+    """
     import numpy as np
     import pandas as pd
 
     idx = list(REGIONS).index(region)
-    rng = _rng(seed, idx)
+    rng = _rng(seed, idx + 1000 * stream)
     label_zh, _, n_default, shift, _ = REGIONS[region]
+    shift += shift_delta
     n = n or n_default
     tiers = rng.choice(TIERS, size=n, p=[TIER_SHARE[t] for t in TIERS])
     mu = np.array([TIER_SAT[t] for t in tiers]) + shift
@@ -152,6 +157,23 @@ def make_responses(region: str, seed: int, n: int | None = None):
     vals[incomplete, len(item_cols) // 2:] = np.nan
     df[item_cols] = vals
     return df
+
+
+PREVIOUS_WAVE = {"east": -3.0}        # region: satisfaction change from the previous wave to this one (negated)
+RETEST = {"north": 300}               # region: respondents re-interviewed two weeks later
+
+
+def make_retest(region: str, seed: int, n: int = 300):
+    """A second interview of the first ``n`` respondents: same true answers, retest noise N(0, 0.45) per scale item."""
+    import numpy as np
+
+    first = make_responses(region, seed).head(n).copy()
+    rng = _rng(seed, 500 + list(REGIONS).index(region))
+    items = [it for its, _, _ in SCALES.values() for it in its]
+    vals = first[items].to_numpy(dtype=float)
+    noisy = np.clip(np.round(vals + rng.normal(0, 0.45, vals.shape)), 1, 5)
+    first[items] = np.where(np.isnan(vals), np.nan, noisy)
+    return first  # the whole questionnaire again; only the scale answers carry retest noise
 
 
 def _kano_answers(rng, feature: str, n: int):
@@ -208,6 +230,8 @@ def truth(seed: int) -> dict[str, Any]:
         "reverse_items": [i for _, rev, _ in SCALES.values() for i in rev],
         "complaint_tilt": REGION_COMPLAINT_TILT,
         "kano_intended": {"fast_reply": "M", "personal_advice": "O", "proactive_alert": "A"},
+        "previous_wave_shift": PREVIOUS_WAVE,
+        "retest": {"regions": RETEST, "item_noise_sd": 0.45},
     }
 
 
@@ -223,6 +247,10 @@ def generate(engagement_dir: str | Path, seed: int | None = None, *, force: bool
         seed = int(load_yaml(root / "engagement.yaml").get("seed", 20261122))
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
+    tp = data / "truth.json"
+    truth_text = json.dumps(truth(seed), ensure_ascii=False, indent=2, sort_keys=True)
+    if tp.exists() and tp.read_text(encoding="utf-8") != truth_text:
+        force = True  # another seed or generator version: every file is redrawn
     written = []
     for region in REGIONS:
         for kind, fn in (("responses", make_responses), ("complaints", make_complaints)):
@@ -231,8 +259,15 @@ def generate(engagement_dir: str | Path, seed: int | None = None, *, force: bool
                 continue
             fn(region, seed).to_csv(p, index=False, encoding="utf-8")
             written.append(p)
-    tp = data / "truth.json"
+    extra = [(f"{r}_previous_responses.csv", lambda r=r, d=d: make_responses(r, seed, shift_delta=d, stream=1))
+             for r, d in PREVIOUS_WAVE.items()]
+    extra += [(f"{r}_retest.csv", lambda r=r, n=n: make_retest(r, seed, n)) for r, n in RETEST.items()]
+    for name, fn in extra:
+        p = data / name
+        if force or not p.exists():
+            fn().to_csv(p, index=False, encoding="utf-8")
+            written.append(p)
     if force or not tp.exists():
-        tp.write_text(json.dumps(truth(seed), ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+        tp.write_text(truth_text, encoding="utf-8")
         written.append(tp)
     return written
