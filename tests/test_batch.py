@@ -60,9 +60,8 @@ def small_engagement(demo_dir, tmp_path) -> Path:
     (d / "data").mkdir(parents=True)
     cfg = yaml.safe_load((demo_dir / "engagement.yaml").read_text(encoding="utf-8"))
     for r in ("east", "south", "west"):
-        df = pd.read_csv(demo_dir / "data" / f"{r}_responses.csv").head(200)
-        df.to_csv(d / "data" / f"{r}_responses.csv", index=False)
-        shutil.copy(demo_dir / "data" / f"{r}_complaints.csv", d / "data" / f"{r}_complaints.csv")
+        for f in (demo_dir / "data").glob(f"{r}_*.csv"):   # responses, complaints, previous wave...
+            pd.read_csv(f).head(200).to_csv(d / "data" / f.name, index=False)
     cfg["regions"] = {r: cfg["regions"][r] for r in ("east", "south", "west")}
     (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return d

@@ -303,6 +303,16 @@ class Playbook:
         return cxio.read_complaints(self.params)
 
 
+def start(params: dict[str, Any] | None, *, region: str = "", notebook: str = "notebook",
+          results_path: str = "", results_dir: str = "") -> Playbook:
+    """The Playbook of a notebook run: from the injected parameters, or (run by hand in Jupyter,
+    with ``params`` empty) from the demo engagement's first region; chart theme applied."""
+    pb = (Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
+          if params else interactive(notebook=notebook))
+    pb.theme()
+    return pb
+
+
 def interactive(engagement_dir: str = "../params/demo", region: str | None = None,
                 notebook: str = "notebook") -> Playbook:
     """A Playbook for running a notebook by hand in Jupyter (outside the runner)."""

@@ -12,11 +12,9 @@ run_dir = ""
 
 # %%
 from cxkit import profile
-from cxkit.report import Playbook, interactive, fmt_pct
+from cxkit.report import start, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 survey = pb.params["survey"]
 df = pb.responses()
 items = profile.scale_items(survey)

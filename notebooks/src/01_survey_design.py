@@ -18,11 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from cxkit import sampling, survey
-from cxkit.report import Playbook, interactive, fmt_pct
+from cxkit.report import start, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 design = pb.params["design"]
 lang = pb.lang
 pb.p(pb.t("survey.intro"))

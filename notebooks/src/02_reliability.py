@@ -17,11 +17,9 @@ from pathlib import Path
 
 from cxkit import reliability as rel
 from cxkit import validity as val
-from cxkit.report import Playbook, fmt_num, interactive
+from cxkit.report import start, fmt_num
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 survey = pb.params["survey"]
 rp = rel.ReliabilityParams.model_validate(pb.params.get("reliability") or {})
 th = rp.thresholds

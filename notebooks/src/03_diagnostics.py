@@ -18,11 +18,9 @@ import pandas as pd
 from cxkit import drivers, metrics, tiers
 from cxkit.diagnostics import show_table
 from cxkit.errors import AnalysisError, CxError
-from cxkit.report import Playbook, interactive, fmt_num, fmt_pct
+from cxkit.report import start, fmt_num, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 survey, P, targets = pb.params["survey"], pb.params["diagnostics"], pb.params.get("targets", {})
 df = pb.responses()
 outcomes = {k: v for k, v in survey["outcomes"].items() if v}

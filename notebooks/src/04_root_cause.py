@@ -16,11 +16,9 @@ from pathlib import Path
 
 from cxkit import privacy
 from cxkit import rootcause as rc
-from cxkit.report import Playbook, interactive, fmt_pct
+from cxkit.report import start, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 lang = pb.lang
 rcp = pb.params["root_cause"]
 redact = privacy.enabled(pb.params)

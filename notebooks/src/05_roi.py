@@ -13,11 +13,9 @@ run_dir = ""
 
 # %%
 from cxkit import roi
-from cxkit.report import Playbook, interactive, fmt_num, fmt_pct
+from cxkit.report import start, fmt_num, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 diag = pb.load_results("03_diagnostics")
 model = roi.build_model(pb.params["roi"], diag)
 cur = model.params.currency

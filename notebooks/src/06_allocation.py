@@ -16,11 +16,9 @@ import numpy as np
 
 from cxkit import allocation as al
 from cxkit import staffing
-from cxkit.report import Playbook, interactive, fmt_num, fmt_pct
+from cxkit.report import start, fmt_num, fmt_pct
 
-pb = Playbook(params, region=region, notebook=notebook, results_path=results_path,
-              results_dir=results_dir) if params else interactive(notebook=notebook)
-pb.theme()
+pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 P = pb.params["allocation"]
 diag = pb.load_results("03_diagnostics")
 roi_res = pb.load_results("05_roi")
