@@ -56,3 +56,9 @@ def test_results_helpers():
     assert pd.isna(top.loc["west"].get("#1"))
     tab = summary.figures_table(res, [("W", "03_diagnostics", "driver_weights.x")]).set_index("region")
     assert tab.loc["east", "W"] == 0.5 and pd.isna(tab.loc["west", "W"])
+
+
+def test_labelled():
+    t = pd.DataFrame({"region": ["east", "_all"], "x": [1, 2]})
+    out = summary.labelled(t, {"east": "华东"}, "区域")
+    assert out.columns.tolist() == ["区域", "x"] and out["区域"].tolist() == ["华东", "_all"]

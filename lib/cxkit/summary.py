@@ -129,6 +129,11 @@ def figures_table(results: Mapping[str, Mapping[str, dict]], spec: Sequence[tupl
     return pd.DataFrame(rows)
 
 
+def labelled(table: pd.DataFrame, labels: Mapping[str, str], header: str) -> pd.DataFrame:
+    """A per-region table for display: region names replaced by their labels, the column renamed ``header``."""
+    return table.assign(region=[labels.get(r, r) for r in table["region"]]).rename(columns={"region": header})
+
+
 def top_items(results: Mapping[str, Mapping[str, dict]], notebook: str, path: str, k: int = 3,
               names: Mapping[str, str] | None = None, exclude: Sequence[str] = ()) -> pd.DataFrame:
     """Per region, the ``k`` largest entries of a {name: value} mapping in a results file (e.g. driver weights).

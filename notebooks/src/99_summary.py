@@ -20,6 +20,7 @@ pb.theme()
 regions = pb.params["regions"]
 labels = {r: p.get("label", r) for r, p in regions.items()}
 labels["_all"] = pb.t("summary.whole")
+col_region = pb.t("summary.col_region")
 notebooks = ["00_data_profile", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi", "06_allocation"]
 results = summary.load_region_results(run_dir, list(regions), notebooks)
 frames = {r: read_responses(p)[0] for r, p in regions.items() if p.get("responses")}
@@ -47,7 +48,7 @@ pb.result("kpis", kpis.set_index("region").to_dict(orient="index"))
 pb.h2(pb.t("summary.sec_reliability"))
 rel = summary.figures_table(results, [(f"{pb.scale_label(sc)} α", "02_reliability", f"scales.{sc}.alpha")
                                       for sc in survey["scales"]])
-pb.table(rel.assign(region=[labels[r] for r in rel["region"]]).rename(columns={"region": pb.t("summary.col_region")}),
+pb.table(summary.labelled(rel, labels, col_region),
          digits=3)
 pb.result("alpha", rel.set_index("region").to_dict(orient="index"))
 
@@ -56,14 +57,14 @@ pb.h2(pb.t("summary.sec_drivers"))
 top = summary.top_items(results, "03_diagnostics", "driver_weights", k=3,
                         names={d: pb.scale_label(d) for d in {k for r in results.values()
                                                               for k in r.get("03_diagnostics", {}).get("driver_weights", {})}})
-pb.table(top.assign(region=[labels[r] for r in top["region"]]).rename(columns={"region": pb.t("summary.col_region")}))
+pb.table(summary.labelled(top, labels, col_region))
 pb.result("top_drivers", top.set_index("region").to_dict(orient="index"))
 
 # %%
 pb.h2(pb.t("summary.sec_rootcause"))
 causes = summary.top_items(results, "04_root_cause", "category_share", k=3, exclude=["uncoded"],
                            names=summary.category_names(next(iter(regions.values())), pb.lang))
-pb.table(causes.assign(region=[labels[r] for r in causes["region"]]).rename(columns={"region": pb.t("summary.col_region")}))
+pb.table(summary.labelled(causes, labels, col_region))
 pb.result("top_causes", causes.set_index("region").to_dict(orient="index"))
 
 # %%
@@ -72,7 +73,7 @@ roi = summary.figures_table(results, [(pb.t("summary.col_npv"), "05_roi", "npv")
                                       (pb.t("summary.col_roi"), "05_roi", "roi_ratio"),
                                       (pb.t("summary.col_payback"), "05_roi", "payback_month"),
                                       (pb.t("summary.col_p_npv"), "05_roi", "p_npv_positive")])
-pb.table(roi.assign(region=[labels[r] for r in roi["region"]]).rename(columns={"region": pb.t("summary.col_region")}),
+pb.table(summary.labelled(roi, labels, col_region),
          percent=[pb.t("summary.col_p_npv")], digits=1)
 pb.result("roi", roi.set_index("region").to_dict(orient="index"))
 
@@ -82,7 +83,7 @@ alloc = summary.figures_table(results, [(pb.t("summary.col_budget"), "06_allocat
                                         (pb.t("summary.col_points"), "06_allocation", "optimal_points"),
                                         (pb.t("summary.col_value"), "06_allocation", "optimal_value"),
                                         (pb.t("summary.col_agents"), "06_allocation", "staffing.recommended")])
-pb.table(alloc.assign(region=[labels[r] for r in alloc["region"]]).rename(columns={"region": pb.t("summary.col_region")}),
+pb.table(summary.labelled(alloc, labels, col_region),
          digits=1)
 pb.result("allocation", alloc.set_index("region").to_dict(orient="index"))
 
