@@ -103,6 +103,7 @@ def test_export_offline_codeless_with_header_and_toc():
     soup = BeautifulSoup(html, "html.parser")
     toc = soup.select_one("nav.cx-toc")
     assert [a["href"] for a in toc.find_all("a")] == ["#sec-1", "#sec-2"]
+    assert [a["href"] for a in toc.select("ol > li > ul.cx-toc-sub a")] == ["#sec-2"]  # h3 nested under its h2
     meta = soup.select_one("dl.cx-meta").get_text(" ")
     for needle in ("ACME & <Co>", "East <b>", "2026Q3", "English", "2026-11-22", "cxkit"):
         assert needle in meta

@@ -45,13 +45,28 @@ def _exporter():
 
 def toc_html(body: str, title: str) -> str:
     """An ordered list of links to the h2/h3 section headings found in ``body``."""
-    items = []
-    for level, anchor, text in _HEADING.findall(body):
-        cls = ' class="cx-toc-h3"' if level == "3" else ""
-        items.append(f'<li{cls}><a href="#{anchor}">{text}</a></li>')  # text is already escaped
-    if not items:
+    found = _HEADING.findall(body)
+    if not found:
         return ""
-    return f'<nav class="cx-toc" aria-label="{_html.escape(title)}"><strong>{_html.escape(title)}</strong><ol>{"".join(items)}</ol></nav>'
+    out, open_sub, open_li = [], False, False
+    for level, anchor, text in found:  # text is already escaped
+        link = f'<a href="#{anchor}">{text}</a>'
+        if level == "3" and open_li:
+            if not open_sub:
+                out.append('<ul class="cx-toc-sub">')
+                open_sub = True
+            out.append(f"<li>{link}</li>")
+            continue
+        if open_sub:
+            out.append("</ul>")
+            open_sub = False
+        if open_li:
+            out.append("</li>")
+        out.append(f"<li>{link}")
+        open_li = True
+    out.append(("</ul>" if open_sub else "") + "</li>")
+    return (f'<nav class="cx-toc" aria-label="{_html.escape(title)}"><strong>{_html.escape(title)}</strong>'
+            f'<ol>{"".join(out)}</ol></nav>')
 
 
 def page_meta(params: dict[str, Any], notebook: str, *, today: str | None = None) -> dict[str, Any]:
