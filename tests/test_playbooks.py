@@ -143,3 +143,14 @@ def test_previous_wave_and_retest_recovered(demo_run, demo_dir):
     assert change["p_value"] < 0.01
     icc = demo_run.results("north", "02_reliability")["retest_icc"]
     assert set(icc) == set(truth["driver_weights"]["north"]) and min(icc.values()) > 0.75
+
+
+def test_relative_out_dir(demo_dir, tmp_path, monkeypatch):
+    """`cx demo` passes a relative --out (outputs/demo): kernels run elsewhere, results must still land there."""
+    from cxkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", str(demo_dir), "--regions", "east", "--notebooks", "00", "--workers", "1", "--out", "rel/out"])
+    assert code == 0
+    assert (tmp_path / "rel" / "out" / "east" / "00_data_profile.results.json").is_file()
+    assert (tmp_path / "rel" / "out" / "east" / "00_data_profile.html").is_file()

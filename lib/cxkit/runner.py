@@ -279,7 +279,8 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
     """
     started = datetime.now(timezone.utc)
     eng = load_engagement(engagement_dir, regions=regions)
-    out = Path(out_dir) if out_dir else Path("outputs") / eng.name
+    # absolute: kernels run with the notebooks folder as working directory
+    out = (Path(out_dir) if out_dir else Path("outputs") / eng.name).resolve()
     out.mkdir(parents=True, exist_ok=True)
     tasks = plan(eng, out, notebooks, Path(notebooks_folder) if notebooks_folder else None)
     bad_regions = check_region_data(eng)
