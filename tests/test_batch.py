@@ -81,7 +81,7 @@ def test_killed_worker_task_is_retried_without_partial_outputs(small_engagement,
             assert (out / r / "01_killer.html").is_file()
         else:                       # or reported, never half-written
             assert not (out / r / "01_killer.html").exists() and rec["error"]
-        assert recs[(r, "00_count")]["status"] == "ok"
+        assert recs[(r, "00_count")]["status"] == "ok", recs[(r, "00_count")]
     assert not list(out.rglob(".stage-*")), "staging folders cleaned"
     assert not list(out.rglob("*.tmp"))
 

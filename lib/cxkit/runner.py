@@ -336,14 +336,19 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
 def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
               on_done: Callable[[dict], None]) -> None:
     """Submit tasks to dask.distributed with their dependencies; call ``on_done`` as each finishes."""
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        # A task that kills its worker must not take innocent tasks down with it: workers hold only the
+        # task they run (saturation 1.0), and a task survives a few worker deaths before it is reported.
+        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                              "distributed.scheduler.allowed-failures": 6}):
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
         futures = {}
