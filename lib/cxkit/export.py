@@ -108,18 +108,11 @@ def notebook_to_html(nb: Any, params: dict[str, Any], notebook: str, *, today: s
 def export_html(ipynb: str | Path, html_path: str | Path, params: dict[str, Any], notebook: str,
                 *, today: str | None = None) -> Path:
     """Read an executed ``.ipynb`` and write its playbook HTML atomically."""
-    import os
-    import tempfile
-
     import nbformat
 
+    from .report import write_text_atomic
+
     nb = nbformat.read(str(ipynb), as_version=4)
-    text = notebook_to_html(nb, params, notebook, today=today)
     html_path = Path(html_path)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=html_path.parent, prefix=f".{html_path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, html_path)
+    write_text_atomic(html_path, notebook_to_html(nb, params, notebook, today=today))
     return html_path

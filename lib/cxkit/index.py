@@ -7,7 +7,7 @@ from typing import Any
 
 from . import __version__, i18n
 from .export import _css
-from .report import esc
+from .report import esc, write_text_atomic
 
 
 def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[Any]) -> Path:
@@ -64,8 +64,4 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
             f'<div class="cx-kicker">{esc(client)}</div><h1 class="cx-title">{esc(title)}</h1>'
             f'<dl class="cx-meta">{meta_html}</dl></header><main class="cx-main"><p class="cx-p">{esc(t("common.index_intro"))}</p>'
             f'{"".join(parts)}</main><footer class="cx-footer">{esc(t("common.footer"))}</footer></body></html>')
-    path = out / "index.html"
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(out / "index.html", page)

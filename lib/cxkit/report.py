@@ -25,6 +25,7 @@ import json
 import math
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -69,20 +70,44 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_json_atomic(path: str | Path, data: Any) -> None:
-    """Write JSON (sorted keys, UTF-8) to a temporary file beside ``path`` and rename it into place."""
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = ".tmp"):
+    """Yield a temporary path beside ``path``; on success rename it into place (mode 0644), else remove it.
+
+    A reader never sees a half-written file, and a killed writer leaves only a hidden ``.tmp`` file.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("x")
+    >>> (d / "a.txt").read_text(), sorted(p.name for p in d.iterdir())
+    ('x', ['a.txt'])
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(jsonable(data), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+        yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None) -> Path:
+    """Write UTF-8 text atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+    return Path(path)
+
+
+def write_json_atomic(path: str | Path, data: Any) -> None:
+    """Write JSON (sorted keys, UTF-8, NaN as null) atomically (see :func:`atomic_path`)."""
+    text = json.dumps(jsonable(data), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
+    write_text_atomic(path, text + "\n")
 
 
 def _display_html(fragment: str) -> None:

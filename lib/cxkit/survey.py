@@ -23,9 +23,7 @@ Example
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -652,20 +650,15 @@ def write_xlsform(q: Mapping[str, Any], path: str | Path) -> Path:
     order = ["type", "name", "label::Chinese (zh)", "label::English (en)", "hint::Chinese (zh)", "hint::English (en)",
              "required", "relevant", "constraint", "constraint_message::Chinese (zh)",
              "constraint_message::English (en)", "appearance"]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.xlsx")
-    os.close(fd)
-    try:
+    from .report import atomic_path
+
+    with atomic_path(path, suffix=".tmp.xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             sdf = pd.DataFrame(sheets["survey"])
             sdf = sdf[[c for c in order if c in sdf.columns]].fillna("")
             sdf.to_excel(xw, sheet_name="survey", index=False)
             pd.DataFrame(sheets["choices"]).to_excel(xw, sheet_name="choices", index=False)
             pd.DataFrame(sheets["settings"]).to_excel(xw, sheet_name="settings", index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -685,25 +678,11 @@ def xlsform_to_xform(path: str | Path) -> dict[str, Any]:
     return {"xml": res.xform, "warnings": list(res.warnings or warnings)}
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write UTF-8 text to a temporary file beside ``path`` and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_codebook(cb, path: str | Path) -> Path:
     """Write the codebook as UTF-8 CSV with BOM (opens correctly in Excel), atomically."""
-    return write_text_atomic(path, "\ufeff" + cb.to_csv(index=False, lineterminator="\n"))
+    from .report import write_text_atomic
+
+    return write_text_atomic(path, "\ufeff" + cb.to_csv(index=False, lineterminator="\n"), newline="")
 
 
 def printable(q: Mapping[str, Any], lang: str):
