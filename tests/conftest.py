@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-REFDATA = ROOT.parent / "shared" / "refdata"
+REFDATA = ROOT / "tests" / "data" / "refdata"   # committed copy of ../shared/refdata (see its PROVENANCE.md)
 
 
 @pytest.fixture(scope="session")
 def refdata() -> Path:
-    if not REFDATA.is_dir():
-        pytest.skip(f"reference data not found at {REFDATA} (../shared/refdata)")
+    """Public reference data sets with R figures, committed so no parity test depends on a folder outside the repo."""
+    assert (REFDATA / "bfi.csv").is_file(), f"reference data missing from the repository: {REFDATA}"
     return REFDATA
 
 
@@ -51,3 +51,10 @@ def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
     out = tmp_path_factory.mktemp("demo_out")
     rep = run(demo_dir, out_dir=out, workers=2)
     return DemoRun(out, rep)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs the demo run executes notebooks: mark it slow (``make test-fast`` leaves it out)."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

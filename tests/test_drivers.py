@@ -227,15 +227,22 @@ def test_library_recovers_demo_driver_truth():
     from cxkit import demo
     survey = {"scale_range": (1, 5), "outcomes": {"overall": "overall"},
               "scales": {s: {"items": items, "reverse": rev} for s, (items, rev, _) in demo.SCALES.items()}}
-    for region in ("east", "south"):
-        df = demo.make_responses(region, 20261122)
+    checked = 0
+    for region in demo.REGIONS:
+        df = demo.make_responses(region, 20261122)      # identical on every machine (test_demo_portable)
         x = drivers.driver_data(df, survey, "scales")
         kd = drivers.key_drivers(x, drivers.outcome_series(df, survey, "overall"))
         truth = demo.region_weights(region)
         got = dict(zip(kd["driver"], kd["rescaled"]))
-        assert max(got, key=got.get) == max(truth, key=truth.get)
+        first, second = sorted(truth.values(), reverse=True)[:2]
+        # scale scores attenuate a driver by its scale's reliability (rel4 is weak by design), so only a
+        # true margin of ≥ 0.04 is one that attenuation and sampling noise at these n cannot cross
+        if first - second >= 0.04:
+            assert max(got, key=got.get) == max(truth, key=truth.get), region
+            checked += 1
         assert pd.Series(got).corr(pd.Series(truth), method="spearman") >= 0.8
         assert kd["rescaled"].sum() == pytest.approx(1.0)
+    assert checked >= 3                                 # east, south and north have a clear top driver
 
 
 # ----------------------------------------------------------------- demo playbook (shared fixture)

@@ -87,3 +87,29 @@ def test_ci_calls_readme_test_command():
 
 def test_gitignore_outputs():
     assert "outputs/" in (ROOT / ".gitignore").read_text()
+
+
+def test_constraints_pin_every_dependency_inside_its_range():
+    """constraints.txt (the tested set `make` installs) pins every pyproject dependency, each pin inside the
+    range pyproject declares, so `pip install -c constraints.txt .` can never be unsatisfiable."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, ver = line.partition("==")
+            assert ver, f"constraints.txt: '{line}' is not an exact pin"
+            pins[canonicalize_name(name)] = ver
+    pp = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for spec in pp["project"]["dependencies"] + pp["project"]["optional-dependencies"]["test"]:
+        req = Requirement(spec)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(pins[name], prereleases=True), f"{req.name}=={pins[name]} outside {req.specifier}"
+
+
+def test_makefile_installs_the_tested_set():
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "-c constraints.txt" in mk and "test-latest:" in mk

@@ -1,8 +1,8 @@
 """Parity of cxkit.reliability / cxkit.validity with R's reference implementations.
 
 References:
-- ../shared/refdata/README.md (psych 2.2.9, lavaan 0.6.14, semTools 0.5.6; reproduced by
-  ../shared/refdata/r_reference.R) — via the ``refdata`` fixture (skips when absent);
+- tests/data/refdata/README.md (psych 2.2.9, lavaan 0.6.14, semTools 0.5.6; reproduced by
+  tests/data/refdata/r_reference.R) — committed copies of ../shared/refdata, via the ``refdata`` fixture;
 - tests/data/r_reference/reference.json — figures we computed with the same Debian R packages by
   running tests/data/r_reference/reference.R (bfi scales, Holzinger-Swineford, demo region east,
   a synthetic test-retest file), committed so CI does not need R.
@@ -349,3 +349,52 @@ def test_omega_hierarchical_matches_psych_omega(bfi, demo_east):
     o = rl.omega_hierarchical(rl._cor(xd), 6)
     assert o["omega_h"] == pytest.approx(REF["demo_all_omega"]["omega_h"], abs=1e-5)
     assert o["omega_t"] == pytest.approx(REF["demo_all_omega"]["omega_tot"], abs=1e-5)
+
+
+# --------------------------------------------------------------------------- issue 13: audit defects
+def _bfi_keyed(bfi):
+    keys = [k for v in BFI_KEYS.values() for k in v]
+    items = list(bfi.columns[:25])
+    return items, rl.prepare_items(bfi, items, reverse=keys, scale_range=(1, 6))
+
+
+@pytest.mark.parametrize("rotation", ["oblimin", "promax", "varimax", "quartimin", "none"])
+def test_efa_h2_phi_and_loadings_match_psych_under_every_rotation(bfi, rotation):
+    """psych::fa(bfi, 5, fm = "minres", rotate = ...) — loadings (same order and sign as psych), communalities
+    and factor correlations. factor_analyzer 0.5.1 re-sorted the loadings but not phi_: h2 was off by up to
+    0.149 (oblimin) / 0.221 (promax) and Phi by up to 0.42 / 0.61."""
+    items, x = _bfi_keyed(bfi)
+    tab, phi = vl.efa(rl._cor(x), 5, items=items, rotation=rotation)
+    ref = REF["bfi_rot"][rotation]
+    np.testing.assert_allclose(tab["h2"].to_numpy(), ref["h2"], atol=1e-4)
+    np.testing.assert_allclose(tab[[f"F{j}" for j in range(1, 6)]].to_numpy(), np.array(ref["loadings"]).T, atol=1e-4)
+    if not ref.get("phi"):                       # orthogonal: psych has no Phi (jsonlite writes NULL as {})
+        assert phi is None
+    else:
+        np.testing.assert_allclose(phi.to_numpy(), np.array(ref["phi"]), atol=1e-4)
+
+
+def test_keying_check_names_the_items_psych_would_reverse(bfi):
+    """No reverse keys declared: psych::alpha(check.keys = TRUE) reverses A1; C4, C5; E1, E2; O2, O5 (7 items).
+    The former rule (negative item-rest r) named 13."""
+    for s in "ACENO":
+        res = rl.analyse_scale(bfi, s, {"items": [f"{s}{i}" for i in range(1, 6)]}, (1, 6))
+        assert sorted(res["miskeyed"]) == sorted(REF["bfi_keying"][s]), s
+    items, x = _bfi_keyed(bfi)                        # keyed correctly: nothing to flag
+    assert rl.miskeyed_items(rl._cor(x[[f"A{i}" for i in range(1, 6)]]), [f"A{i}" for i in range(1, 6)]) == []
+
+
+def test_parallel_analysis_rules_match_psych(bfi):
+    """psych::fa.parallel(fa = "pc") with its default 95th-percentile rule and with the mean rule (quant = .5
+    stands in for it in R); Bartlett uses the complete cases, as psych::cortest.bartlett(n = complete) does."""
+    items, x = _bfi_keyed(bfi)
+    r = rl._cor(x)
+    for rule, key in (("quantile", "ncomp_q95"), ("mean", "ncomp_q50")):
+        _, k = vl.parallel_analysis(r, len(x), n_iter=200, seed=2, rule=rule)
+        assert k == REF["bfi_parallel"][key], rule
+    survey = {"scale_range": (1, 6), "scales": {s: {"items": [f"{s}{i}" for i in range(1, 6)], "reverse": BFI_KEYS[s]}
+                                                for s in "ACENO"}}
+    suite = rl.run_suite(bfi, survey, {"parallel_iter": 200}, cfa=False, seed=2)
+    assert suite["bartlett"]["n"] == REF["bfi_parallel"]["n_complete"] < REF["bfi_parallel"]["n_rows"]
+    assert suite["bartlett"]["chisq"] == pytest.approx(REF["bfi_all"]["bartlett"], rel=1e-6)
+    assert suite["parallel"][1] == REF["bfi_parallel"]["ncomp_q95"]

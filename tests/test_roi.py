@@ -435,3 +435,23 @@ def test_clv_table_gupta_lehmann():
     assert clv.loc["gold", "clv"] == pytest.approx(300 * 2.6667, abs=0.01)
     assert clv.loc["gold", "clv_plus_one"] == pytest.approx(300 * 0.81 / 0.29)
     assert clv.loc["all", "change"] == pytest.approx((0.81 / 0.29) / (0.8 / 0.3) - 1)
+
+
+@pytest.mark.parametrize("name", roi.input_names(roi.parse_params(demo_section())))
+def test_monte_carlo_with_one_input_uncertain_matches_per_draw_summary(name):
+    """Issue 13: with only some inputs uncertain (e.g. ``tiers.platinum.margin`` alone) the vectorised
+    engine broadcast a (1, T) array in place against (n, 1) draws and crashed. Every input alone:
+    the Monte Carlo NPV of each draw equals the scalar model evaluated at that draw."""
+    m = roi.build_model(demo_section())
+    base = m.base[name]
+    spread = max(abs(base) * 0.1, 1e-3)
+    lo = base - spread if base - spread > 0 or base <= 0 else base * 0.5
+    only = {name: {"dist": "uniform", "low": lo, "high": base + spread}}
+    if name.endswith(("churn", "margin")):                         # shares stay inside (0, 1)
+        only = {name: {"dist": "uniform", "low": base * 0.8, "high": min(base * 1.2, 0.99)}}
+    mc = roi.monte_carlo(m, n=7, seed=5, uncertainty=only)
+    assert mc["npv"].shape == (7,)
+    draws = mc["draws"][name]
+    assert len(set(np.round(draws, 12))) > 1
+    for x, v in zip(draws, mc["npv"]):
+        assert v == pytest.approx(roi.summary(m, {name: float(x)})["npv"], rel=1e-9, abs=1e-3)

@@ -13,7 +13,26 @@ from pathlib import Path
 
 from .errors import CxError
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "params" / "demo"
+DEMO_DIR = (Path(__file__).parent / "demo_engagement").resolve()   # params/demo in a checkout; package data when installed
+
+
+def demo_dir() -> Path:
+    """Where ``cx demo`` keeps the demo engagement: ``params/demo`` of a source checkout, else (an installed
+    wheel, whose package folder may be read-only) a copy of the packaged ``engagement.yaml`` under
+    ``$CX_DEMO_DIR`` or ``~/.cache/cx-playbooks/demo``."""
+    if os.environ.get("CX_DEMO_DIR"):
+        target = Path(os.environ["CX_DEMO_DIR"])
+    elif (DEMO_DIR.parents[1] / "pyproject.toml").is_file() and os.access(DEMO_DIR, os.W_OK):
+        return DEMO_DIR
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        target = base / "cx-playbooks" / "demo"
+    target.mkdir(parents=True, exist_ok=True)
+    src = (DEMO_DIR / "engagement.yaml").read_text(encoding="utf-8")
+    dst = target / "engagement.yaml"
+    if not dst.is_file() or dst.read_text(encoding="utf-8") != src:
+        dst.write_text(src, encoding="utf-8")
+    return target
 
 
 def _split(s: str | None) -> list[str] | None:
@@ -113,15 +132,19 @@ def _codebook_findings(params: dict) -> tuple[list[str], list[str]]:
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import demo
 
-    written = demo.generate(DEMO_DIR)
+    where = demo_dir()
+    written = demo.generate(where)
     if written:
-        print(f"demo data written to {DEMO_DIR / 'data'} ({len(written)} files)", file=sys.stderr)
+        print(f"demo data written to {where / 'data'} ({len(written)} files)", file=sys.stderr)
     args.out = args.out or "outputs/demo"
-    return cmd_run(args, DEMO_DIR)
+    return cmd_run(args, where)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="cx", description="cx-playbooks: customer-satisfaction playbooks")
+    parser.add_argument("--version", action="version", version=f"cx-playbooks (cxkit) {__version__}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_run = sub.add_parser("run", help="run every notebook for every region of an engagement")
     p_run.add_argument("engagement", help="engagement folder (holding engagement.yaml)")

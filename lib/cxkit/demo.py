@@ -1,13 +1,14 @@
 """The demo engagement: synthetic survey and complaint data with known truth.
 
-Everything is drawn from ``numpy.random.default_rng(seed + region index)`` so the
-same seed gives byte-identical files. The truth (tier shares and satisfaction,
+Everything is drawn from ``numpy.random.default_rng([seed, stream])`` with elementwise arithmetic
+only (no BLAS/LAPACK call such as ``multivariate_normal``, whose SVD differs between builds), so the
+same seed gives byte-identical files on every machine (``tests/test_demo_portable.py`` pins a hash). The truth (tier shares and satisfaction,
 region effects, driver weights, complaint categories) is written to
 ``data/truth.json`` so tests can check that the playbooks recover it.
 
 Model (per respondent *i* in region *r*, tier *k*)::
 
-    z_i      ~ N(0, Σ) with Σ = 0.7 I + 0.3 (six latent service factors)
+    z_ij     = √.3 · f_i + √.7 · e_ij,  f, e ~ N(0, 1)   (six latent service factors, Σ = 0.7 I + 0.3)
     S_i      = μ_k + δ_r + 9 · Σ_j w_rj z_ij / sd(Σ_j w_rj z_j) + ε_i,  ε ~ N(0, 5)
     item     = clip(round(3.3 + 0.1·(μ_k−75)/4 + 0.95·(λ z_ij + √(1−λ²) u)), 1, 5)   (6 − x if reverse-keyed)
     csat     = clip(round(1 + 4 S/100 + N(0, .45)), 1, 5);   nps = clip(round(S/10 + N(0, 1.2)), 0, 10)
@@ -19,9 +20,11 @@ tier shares 12 / 28 / 45 / 15 %, spend drawn log-uniformly inside each tier's ba
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+GENERATOR_VERSION = 2  # bump when the draws change: generate() redraws files written by another version
 TIERS = ("platinum", "gold", "ordinary", "potential")
 TIER_SHARE = {"platinum": 0.12, "gold": 0.28, "ordinary": 0.45, "potential": 0.15}
 TIER_SAT = {"platinum": 82.0, "gold": 78.0, "ordinary": 74.0, "potential": 68.0}
@@ -29,7 +32,7 @@ TIER_SPEND = {"platinum": (50_001, 400_000), "gold": (10_000, 50_000),
               "ordinary": (1_000, 10_000), "potential": (100, 999)}
 REGIONS = {  # name: (label zh, label en, n, satisfaction shift, driver weights tilt)
     "east": ("华东", "East China", 2000, 2.5, {"responsiveness": 0.10}),
-    "south": ("华南", "South China", 1800, 0.0, {"reliability": 0.10}),
+    "south": ("华南", "South China", 1800, 0.0, {"reliability": 0.20}),
     "west": ("西部", "West", 1500, -4.0, {"value": 0.12}),
     "north": ("华北", "North China", 1600, -1.0, {"empathy": 0.08}),
 }
@@ -108,12 +111,17 @@ def make_responses(region: str, seed: int, n: int | None = None, *, shift_delta:
     tiers = rng.choice(TIERS, size=n, p=[TIER_SHARE[t] for t in TIERS])
     mu = np.array([TIER_SAT[t] for t in tiers]) + shift
     k = len(SCALES)
-    cov = 0.7 * np.eye(k) + 0.3
-    z = rng.multivariate_normal(np.zeros(k), cov, size=n)
+    # one-factor structure, corr 0.3 between factors: no linear algebra, identical on every BLAS
+    f = rng.standard_normal(n)
+    e = rng.standard_normal((n, k))
+    z = np.sqrt(0.3) * f[:, None] + np.sqrt(0.7) * e
     w = region_weights(region)
-    wv = np.array([w[s] for s in SCALES])
-    lin = z @ wv
-    lin = lin / np.sqrt(wv @ cov @ wv)
+    wv = [w[s] for s in SCALES]
+    lin = np.zeros(n)
+    for j in range(k):                                   # elementwise, fixed order (no BLAS dot)
+        lin = lin + z[:, j] * wv[j]
+    # var(Σ w_j z_j) = 0.7 Σ w_j² + 0.3 (Σ w_j)²
+    lin = lin / math.sqrt(0.7 * sum(v * v for v in wv) + 0.3 * sum(wv) ** 2)
     sat = mu + 9.0 * lin + rng.normal(0, 5, n)
     df = pd.DataFrame({"respondent_id": [f"{region[:1].upper()}{i + 1:05d}" for i in range(n)],
                        "region": region, "tier": tiers})
@@ -221,6 +229,7 @@ def make_complaints(region: str, seed: int, n: int | None = None):
 def truth(seed: int) -> dict[str, Any]:
     """The known truth behind the demo data."""
     return {
+        "generator": GENERATOR_VERSION,
         "seed": seed,
         "tier_share": TIER_SHARE,
         "tier_satisfaction_0_100": TIER_SAT,

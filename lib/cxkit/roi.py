@@ -578,6 +578,15 @@ def _col(x: Any) -> np.ndarray:
     return a.reshape(-1, 1) if a.ndim else a.reshape(1, 1)
 
 
+def _imul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b``, in place when the product has ``a``'s shape (any input may be a draw vector (n, 1)
+    while others are scalars (1, 1) or months (1, T), so the product can be larger than ``a``)."""
+    if np.broadcast_shapes(a.shape, b.shape) == a.shape:
+        a *= b
+        return a
+    return a * b
+
+
 def simulate(model: RoiModel, inputs: Mapping[str, Any] | None = None, *, by_tier: bool = False,
              uplift_scale: Any = 1.0) -> dict[str, np.ndarray]:
     """Monthly money of the programme for one or many values of the inputs (vectorised).
@@ -653,17 +662,14 @@ def simulate(model: RoiModel, inputs: Mapping[str, Any] | None = None, *, by_tie
         log_keep1 = np.log1p(-c1)
         log_keep1 /= 12.0                                                               # (n,T)
         N = _col(v[f"tiers.{t}.customers"])
-        n0 = np.exp(log_keep0 * np.arange(T)[None, :])                                  # survival to t−1
-        n0 *= N
+        n0 = _imul(np.exp(log_keep0 * np.arange(T)[None, :]), N)                        # survival to t−1
         n1 = np.cumsum(log_keep1, axis=1)
         n1 -= log_keep1                                                                 # exclusive: τ < t
         np.exp(n1, out=n1)
-        n1 *= N
+        n1 = _imul(n1, N)
         mm = _col(v[f"tiers.{t}.revenue"]) / 12.0 * _col(v[f"tiers.{t}.margin"])
-        ret_k = n1 - n0
-        ret_k *= mm
-        rev_k = n1 * (mm * e)
-        rev_k *= delta
+        ret_k = _imul(n1 - n0, mm)
+        rev_k = _imul(n1 * (mm * e), delta)
         retention = retention + ret_k
         revenue = revenue + rev_k
         if model.params.terminal_value:

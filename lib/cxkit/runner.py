@@ -45,11 +45,12 @@ PACKAGES = ("cxkit", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas"
 
 
 def notebooks_dir() -> Path:
-    """Folder of the playbook notebooks: $CX_NOTEBOOKS, else ``notebooks/`` of the source tree."""
+    """Folder of the playbook notebooks: $CX_NOTEBOOKS, else the package's ``notebooks`` (package data in
+    an installed wheel; a link to ``notebooks/`` of the source tree in a checkout)."""
     env = os.environ.get("CX_NOTEBOOKS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    return (Path(__file__).parent / "notebooks").resolve()
 
 
 def available_notebooks(folder: Path | None = None) -> list[str]:

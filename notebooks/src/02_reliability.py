@@ -131,9 +131,10 @@ if suite["kmo"] is not None:
         {"label": "KMO", "value": f"{kmo_all:.2f}", "kind": "ok" if kmo_all >= th.kmo else "alert",
          "detail": pb.t("reliability.kmo_detail", t=th.kmo)},
         {"label": pb.t("reliability.kpi_bartlett"), "value": f"χ² = {bart['chisq']:,.0f}",
-         "detail": f"df = {bart['df']}, " + rel.fmt_p(bart["p"])},
+         "detail": f"df = {bart['df']}, " + rel.fmt_p(bart["p"]) + ", " + pb.t("reliability.bartlett_n", n=bart["n"])},
         {"label": pb.t("reliability.kpi_parallel"), "value": str(ncomp),
-         "detail": pb.t("reliability.parallel_detail", k=len(suite["scales"]))},
+         "detail": pb.t("reliability.parallel_detail", k=len(suite["scales"]))
+         + pb.t(f"reliability.parallel_rule_{suite['params'].parallel_rule}")},
     ])
     low = [it for it, v in zip(x_all.columns, kmo_items) if v < th.kmo]
     if kmo_all < th.kmo:
@@ -148,6 +149,7 @@ if suite["kmo"] is not None:
     pb.result("kmo", {"overall": kmo_all, "items": dict(zip(x_all.columns, kmo_items))})
     pb.result("bartlett", bart)
     pb.result("parallel_components", ncomp)
+    pb.result("parallel_rule", suite["params"].parallel_rule)
 
 # %%
 if suite["efa"] is not None:

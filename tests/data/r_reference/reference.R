@@ -1,13 +1,13 @@
 # Reference figures for tests/test_reliability*.py, computed with R's own implementations
 # (Debian packages: psych 2.2.9, lavaan 0.6.14, semTools 0.5.6, GPArotation).
 #   apt-get install -y r-base-core r-cran-psych r-cran-lavaan r-cran-semtools r-cran-gparotation
-#   cd tests/data/r_reference && Rscript reference.R ../../../../shared/refdata
-# Writes reference.json (every figure at full precision). Inputs: ../shared/refdata/bfi.csv,
+#   cd tests/data/r_reference && Rscript reference.R            # inputs: ../refdata (committed copies)
+# Writes reference.json (every figure at full precision). Inputs: tests/data/refdata/bfi.csv,
 # HolzingerSwineford1939.csv, and the committed demo_east_items.csv (demo region east, seed 20261122)
 # and retest.csv (synthetic two-wave scale scores).
 suppressMessages({library(psych); library(lavaan); library(semTools); library(jsonlite)})
 args <- commandArgs(trailingOnly = TRUE)
-refdir <- if (length(args)) args[1] else "../../../../shared/refdata"
+refdir <- if (length(args)) args[1] else "../refdata"
 out <- list()
 
 alpha_fig <- function(x, keys = NULL) {
@@ -52,6 +52,30 @@ k <- KMO(X)
 out$bfi_all <- list(eigen = eigen(Rm)$values, ncomp = pa$ncomp, kmo = k$MSA, kmo_items = unname(k$MSAi),
                     bartlett = cortest.bartlett(Rm, n = nrow(na.omit(X)))$chisq,
                     fa5_loadings = lapply(seq_len(ncol(L)), function(j) unname(L[, j])), fa5_phi = f5$Phi)
+# EFA under every rotation cxkit offers: loadings, communalities (h2) and factor correlations
+out$bfi_rot <- list()
+for (rot in c("oblimin", "promax", "varimax", "quartimin", "none")) {
+  f <- fa(X, nfactors = 5, rotate = rot, fm = "minres")
+  Lr <- unclass(f$loadings)
+  out$bfi_rot[[rot]] <- list(loadings = lapply(seq_len(ncol(Lr)), function(j) unname(Lr[, j])),
+                             h2 = unname(f$communality),
+                             phi = if (is.null(f$Phi)) NULL else unname(f$Phi))
+}
+# keying check with no reverse keys declared: psych::alpha's sign on the first principal component
+# (the items it would reverse with check.keys = TRUE), per scale and for the 25 items as one scale
+out$bfi_keying <- list()
+for (s in names(scales)) {
+  a <- suppressWarnings(psych::alpha(bfi[, scales[[s]]$items], check.keys = TRUE))
+  out$bfi_keying[[s]] <- I(sub("-$", "", rownames(a$item.stats)[grepl("-$", rownames(a$item.stats))]))
+}
+# parallel analysis (components) with psych's default rule (95th percentile of the simulated
+# eigenvalues) and the mean rule; many iterations so the rule, not the draw, decides
+set.seed(2)
+pa95 <- fa.parallel(X, fa = "pc", n.iter = 200, plot = FALSE, quant = 0.95)
+set.seed(2)
+pa50 <- fa.parallel(X, fa = "pc", n.iter = 200, plot = FALSE, quant = 0.5)
+out$bfi_parallel <- list(ncomp_q95 = pa95$ncomp, ncomp_q50 = pa50$ncomp, n_complete = nrow(na.omit(X)),
+                         n_rows = nrow(X))
 om5 <- psych::omega(X, nfactors = 5, plot = FALSE)
 out$bfi_all$omega5 <- list(omega_h = om5$omega_h, omega_tot = om5$omega.tot, g = unname(om5$schmid$sl[, 1]))
 # split-half on even-length scales (psych enumerates every split only when n is even)
