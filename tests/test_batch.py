@@ -166,3 +166,78 @@ def test_existing_cluster_via_scheduler_address(small_engagement, tmp_path):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+SUMMARY_NB = HEAD + '''
+# %%
+from cxkit.report import Playbook
+pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
+pb.p("summary")
+pb.save();
+'''
+REAL_NAMES = ("00_data_profile", "01_survey_design", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi",
+              "06_allocation")
+
+
+def _statuses(rep):
+    return {(r["region"], r["notebook"]): r["status"] for r in rep.records}
+
+
+def test_resume_reruns_only_the_notebooks_a_change_touches(small_engagement, tmp_path):
+    """Issue 14 (declared dependencies): a task's fingerprint covers exactly what its notebook reads
+    (cxkit.contracts), so changing allocation.frontier_points re-runs 06 and the summary only, and a change
+    of the roi section re-runs 05, then 06 (it reads 05's results) and the summary."""
+    nbs = _notebooks(tmp_path / "nbs", **{n: OK_NB for n in REAL_NAMES}, **{"99_summary": SUMMARY_NB})
+    out = tmp_path / "out"
+    eng = small_engagement / "engagement.yaml"
+    rep1 = run(small_engagement, out_dir=out, regions=["east"], workers=1, notebooks_folder=nbs)
+    assert rep1.ok and set(_statuses(rep1).values()) == {"ok"}, rep1.failures
+
+    cfg = yaml.safe_load(eng.read_text(encoding="utf-8"))
+    cfg["allocation"]["frontier_points"] = 20
+    eng.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    rep2 = run(small_engagement, out_dir=out, regions=["east"], workers=1, notebooks_folder=nbs, resume=True)
+    rerun = {k[1] for k, v in _statuses(rep2).items() if v == "ok"}
+    assert rerun == {"06_allocation", "99_summary"}, _statuses(rep2)
+
+    cfg["roi"]["discount_rate"] = 0.11
+    eng.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    rep3 = run(small_engagement, out_dir=out, regions=["east"], workers=1, notebooks_folder=nbs, resume=True)
+    rerun = {k[1] for k, v in _statuses(rep3).items() if v == "ok"}
+    assert rerun == {"05_roi", "06_allocation", "99_summary"}, _statuses(rep3)
+
+    cfg["language"] = "en"                                    # read by every playbook
+    eng.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    rep4 = run(small_engagement, out_dir=out, regions=["east"], workers=1, notebooks_folder=nbs, resume=True)
+    assert set(_statuses(rep4).values()) == {"ok"}
+
+
+def test_notebook_without_its_inputs_is_not_applicable(small_engagement, tmp_path, monkeypatch):
+    """A survey-only engagement: no complaints, no roi/allocation/design sections. 04, 05, 06 and 01 are
+    not applicable (with the reason on the index and in the manifest), the run succeeds (exit 0)."""
+    from cxkit.cli import main
+
+    eng = small_engagement / "engagement.yaml"
+    cfg = yaml.safe_load(eng.read_text(encoding="utf-8"))
+    for sec in ("roi", "allocation", "design"):
+        cfg.pop(sec, None)
+    for r in cfg["regions"].values():
+        r.pop("complaints", None)
+    eng.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    nbs = _notebooks(tmp_path / "nbs", **{n: OK_NB for n in REAL_NAMES}, **{"99_summary": SUMMARY_NB})
+    out = tmp_path / "out"
+    rep = run(small_engagement, out_dir=out, regions=["east", "south"], workers=1, notebooks_folder=nbs)
+    st = _statuses(rep)
+    for n in ("01_survey_design", "04_root_cause", "05_roi", "06_allocation"):
+        assert st[("east", n)] == "not_applicable", (n, st)
+        assert not (out / "east" / f"{n}.html").exists()
+    assert st[("east", "03_diagnostics")] == "ok" and st[("_engagement", "99_summary")] == "ok"
+    assert rep.ok and not rep.failures
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rec = next(t for t in m["tasks"] if t["region"] == "east" and t["notebook"] == "04_root_cause")
+    assert m["ok"] and rec["status"] == "not_applicable" and rec["missing"] == ["complaints"]
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "不适用" in html and "没有投诉数据文件" in html
+    monkeypatch.setenv("CX_NOTEBOOKS", str(nbs))
+    assert main(["run", str(small_engagement), "--out", str(tmp_path / "out2"), "--regions", "west",
+                 "--workers", "1"]) == 0                  # exit 0: nothing failed

@@ -62,3 +62,22 @@ def test_labelled():
     t = pd.DataFrame({"region": ["east", "_all"], "x": [1, 2]})
     out = summary.labelled(t, {"east": "华东"}, "区域")
     assert out.columns.tolist() == ["区域", "x"] and out["区域"].tolist() == ["华东", "_all"]
+
+
+def test_one_region_and_missing_outcomes(frames):
+    """A one-region engagement has nothing to compare with (no p-values, no error); a survey without NPS
+    gets no NPS columns; a region without CSAT answers shows none, and the others keep their tests."""
+    a = frames["a"]
+    k = summary.region_kpis({"a": a}, {"csat": "csat", "nps": "nps"}).set_index("region")
+    assert k.loc["a", "csat_0_100"] == pytest.approx(((a["csat"] - 1) / 4 * 100).mean())
+    assert "p_csat" not in k or k["p_csat"].isna().all()
+    assert k.loc["a", "nps"] == pytest.approx(100 * ((a["nps"] >= 9).mean() - (a["nps"] <= 6).mean()))
+    k2 = summary.region_kpis(frames, {"csat": "csat", "nps": None})
+    assert "nps" not in k2 and "p_csat" in k2
+    empty = frames["b"].assign(csat=np.nan)
+    k3 = summary.region_kpis({"a": a, "b": empty, "c": frames["b"]}, {"csat": "csat", "nps": None}).set_index("region")
+    assert np.isnan(k3.loc["b", "csat_0_100"]) and np.isnan(k3.loc["b", "p_csat"])
+    pt = stats.ttest_ind(a["csat"], frames["b"]["csat"], equal_var=False).pvalue
+    assert k3.loc["a", "p_csat"] == pytest.approx(min(1, 2 * pt))        # Holm over the two testable regions
+    shown = summary.kpi_display(k3.reset_index(), {}, {c: c for c in ("region", "n", "csat", "top2", "nps")})
+    assert "nan" not in shown.to_string()

@@ -351,6 +351,8 @@ def validate_region(name: str, merged: dict, raw_region: dict, file: str) -> dic
             problems += _pydantic_problems(exc, file, name, raw_region, sm, prefix=(section,))
     if problems:
         raise ConfigError(problems)
+    # sections the engagement wrote (defaults fill the others): what makes a notebook applicable (cxkit.contracts)
+    out["provided"] = sorted(k for k, v in merged.items() if v not in (None, "", [], {}))
     return out
 
 

@@ -62,5 +62,14 @@ def t(key: str, lang: str, /, **kwargs: Any) -> str:
     return s.format(**kwargs) if kwargs else s
 
 
+def join(items: Any, lang: str) -> str:
+    """A list as running text: 华东、华南 in Chinese, "East, South" in English.
+
+    >>> join(["华东", "华南"], "zh"), join(["East", "South"], "en")
+    ('华东、华南', 'East, South')
+    """
+    return ("、" if lang == "zh" else ", ").join(str(x) for x in items)
+
+
 def has(key: str) -> bool:
     return key in catalog()

@@ -55,7 +55,8 @@ class RunProgress:
             if rec["status"] == "failed":
                 self._live.console.print(f"[red]FAILED[/red] {region}/{rec['notebook']}: {(rec.get('error') or '')[:200]}")
             return
-        mark = {"ok": "ok", "reused": "reused", "failed": "FAILED"}.get(rec["status"], rec["status"])
+        mark = {"ok": "ok", "reused": "reused", "failed": "FAILED",
+                "not_applicable": "n/a"}.get(rec["status"], rec["status"])
         line = f"[{done:>3}/{total}] {region:<12} {rec['notebook']:<20} {mark:<7} {rec.get('seconds', 0):6.1f}s"
         if rec["status"] == "failed" and rec.get("error"):
             line += f"  {rec['error'].splitlines()[0][:160]}"

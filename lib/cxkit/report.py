@@ -169,6 +169,10 @@ class Playbook:
         """Translate an i18n key into this playbook's language."""
         return i18n.t(key, self.lang, **kwargs)
 
+    def join(self, items: Any) -> str:
+        """A list as running text in this playbook's language (、 in Chinese, ", " in English)."""
+        return i18n.join(items, self.lang)
+
     def label(self, key: str, fallback: str | None = None) -> str:
         """Translate if the key exists, else return ``fallback`` (or the key)."""
         return self.t(key) if i18n.has(key) else (fallback if fallback is not None else key)

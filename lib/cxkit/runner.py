@@ -32,12 +32,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
+from . import __version__, contracts
 from .config import Engagement, load_engagement, sha256_file
 from .errors import CxError, ConfigError, DataError
 from .report import write_json_atomic
 
 SUMMARY_NOTEBOOK = "99_summary"
+NOT_APPLICABLE = "not_applicable"
+DONE = ("ok", "reused", NOT_APPLICABLE)      # statuses that count as success (exit 0)
 NB_NAME = re.compile(r"^\d{2}_[a-z0-9_]+$")
 PACKAGES = ("cxkit", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy", "scipy",
             "matplotlib", "seaborn", "pingouin", "statsmodels", "factor_analyzer", "semopy",
@@ -79,6 +81,7 @@ class Task:
     out_dir: str                      # run output folder (--out)
     fingerprint: str = ""
     depends: list[str] = field(default_factory=list)
+    not_applicable: list[str] = field(default_factory=list)   # required inputs/sections that are absent
 
     @property
     def key(self) -> str:
@@ -220,20 +223,34 @@ def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
         else:
             nbs = regional
         prev: list[Task] = []
+        by_name: dict[str, Task] = {}
         for n in nbs:
-            fp = _fingerprint(__version__, nb_sha[n], reg.params,
-                              {k: in_sha[str(p)] for k, p in reg.inputs.items()}, [t.fingerprint for t in prev])
-            t = Task(rname, n, reg.params, str(nb_folder / f"{n}.ipynb"), str(out_dir), fp, [x.key for x in prev])
+            sp = contracts.spec(n)
+            if sp is None:   # undeclared: reads everything, after every earlier notebook
+                ups = [t for t in prev if not t.not_applicable]
+                fp = _fingerprint(__version__, nb_sha[n], reg.params,
+                                  {k: in_sha[str(p)] for k, p in reg.inputs.items()}, [t.fingerprint for t in ups])
+                missing: list[str] = []
+            else:            # declared: exactly the sections, inputs and upstream results it reads
+                ups = [by_name[u] for u in sp.upstream if u in by_name and not by_name[u].not_applicable]
+                fp = _fingerprint(__version__, nb_sha[n], sp.fingerprint_params(reg.params),
+                                  {k: in_sha[str(p)] for k, p in reg.inputs.items() if k in sp.inputs},
+                                  [t.fingerprint for t in ups])
+                missing = sp.missing(reg.params)
+            t = Task(rname, n, reg.params, str(nb_folder / f"{n}.ipynb"), str(out_dir), fp, [x.key for x in ups],
+                     not_applicable=missing)
             tasks.append(t)
+            by_name[n] = t
             prev = prev + [t]
     if SUMMARY_NOTEBOOK in names:
         first = next(iter(eng.regions.values())).params
         params = {k: v for k, v in first.items() if k not in ("region", "label", "responses", "complaints",
                                                               "previous_responses", "retest_responses")}
         params.update(region="_engagement", label="", regions={r: g.params for r, g in eng.regions.items()})
-        fp = _fingerprint(__version__, nb_sha[SUMMARY_NOTEBOOK], params, [t.fingerprint for t in tasks])
+        ran = [t for t in tasks if not t.not_applicable]
+        fp = _fingerprint(__version__, nb_sha[SUMMARY_NOTEBOOK], params, [t.fingerprint for t in ran])
         tasks.append(Task("_engagement", SUMMARY_NOTEBOOK, params, str(nb_folder / f"{SUMMARY_NOTEBOOK}.ipynb"),
-                          str(out_dir), fp, [t.key for t in tasks]))
+                          str(out_dir), fp, [t.key for t in ran]))
     return tasks
 
 
@@ -263,11 +280,11 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return all(r["status"] in ("ok", "reused") for r in self.records)
+        return all(r["status"] in DONE for r in self.records)
 
     @property
     def failures(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["status"] not in ("ok", "reused")]
+        return [r for r in self.records if r["status"] not in DONE]
 
 
 def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, regions: list[str] | None = None,
@@ -292,7 +309,12 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
     if progress is not None and hasattr(progress, "start"):
         progress.start(tasks)
     for t in tasks:
-        if t.region in bad_regions:
+        if t.not_applicable:
+            _clear_outputs(t)
+            records[t.key] = {"region": t.region, "notebook": t.notebook, "status": NOT_APPLICABLE,
+                              "error": None, "missing": t.not_applicable, "seconds": 0.0,
+                              "fingerprint": t.fingerprint}
+        elif t.region in bad_regions:
             _clear_outputs(t)
             records[t.key] = {"region": t.region, "notebook": t.notebook, "status": "failed",
                               "error": bad_regions[t.region], "seconds": 0.0, "fingerprint": t.fingerprint}
@@ -397,5 +419,5 @@ def build_manifest(eng: Engagement, out: Path, records: list[dict], started: dat
                                                     ("results", "results.json"))
                                      if (out / r["region"] / f"{r['notebook']}.{ext}").is_file()}}
                   for r in records],
-        "ok": all(r["status"] in ("ok", "reused") for r in records),
+        "ok": all(r["status"] in DONE for r in records),
     }

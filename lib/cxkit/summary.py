@@ -47,7 +47,9 @@ def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str |
     """Per region: n, CSAT (0–100) with CI, top-2-box with Wilson CI, NPS with CI; each vs the rest (Holm).
 
     The "whole" row pools every region. p-values compare a region with all
-    other regions pooled, corrected with Holm's method across regions.
+    other regions pooled, corrected with Holm's method across regions. A KPI whose outcome is not in
+    the survey has no columns; a region without answers, or with no other region to compare with
+    (a one-region engagement), gets no p-value (NaN) instead of an error.
     """
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
@@ -66,25 +68,33 @@ def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str |
         row: dict[str, Any] = {"region": r, "n": len(part)}
         if csat_col:
             c = part[csat_col].dropna().to_numpy(float)
-            s = metrics.csat_summary(c, lo=lo, hi=hi, top_box=top_box, conf=conf)
-            row.update(csat_0_100=s["mean_0_100"], csat_lo=s["ci_low_0_100"], csat_hi=s["ci_high_0_100"],
-                       top2=s["top_box"], top2_lo=s["top_box_low"], top2_hi=s["top_box_high"])
-            if r != "_all":
-                rc = rest[csat_col].dropna().to_numpy(float)
-                p_csat.append(stats.ttest_ind(c, rc, equal_var=False).pvalue)
+            rc = rest[csat_col].dropna().to_numpy(float)
+            if len(c):
+                s = metrics.csat_summary(c, lo=lo, hi=hi, top_box=top_box, conf=conf)
+                row.update(csat_0_100=s["mean_0_100"], csat_lo=s["ci_low_0_100"], csat_hi=s["ci_high_0_100"],
+                           top2=s["top_box"], top2_lo=s["top_box_low"], top2_hi=s["top_box_high"])
+            if r != "_all":   # a region is compared with the rest only when both have answers
+                both = len(c) >= 2 and len(rc) >= 2
+                p_csat.append(stats.ttest_ind(c, rc, equal_var=False).pvalue if both else np.nan)
                 thr = hi - top_box + 1
-                p_top.append(proportions_ztest([(c >= thr).sum(), (rc >= thr).sum()], [len(c), len(rc)])[1])
+                p_top.append(proportions_ztest([(c >= thr).sum(), (rc >= thr).sum()], [len(c), len(rc)])[1]
+                             if both else np.nan)
         if nps_col:
             v = part[nps_col].dropna().to_numpy(float)
-            s = metrics.nps_summary(v, conf=conf)
-            row.update(nps=s["nps"], nps_lo=s["ci_low"], nps_hi=s["ci_high"])
+            rv = rest[nps_col].dropna().to_numpy(float)
+            if len(v):
+                s = metrics.nps_summary(v, conf=conf)
+                row.update(nps=s["nps"], nps_lo=s["ci_low"], nps_hi=s["ci_high"])
             if r != "_all":
-                p_nps.append(metrics.nps_diff_test(v, rest[nps_col].dropna().to_numpy(float))["p_value"])
+                p_nps.append(metrics.nps_diff_test(v, rv)["p_value"] if len(v) and len(rv) else np.nan)
         rows.append(row)
     out = pd.DataFrame(rows)
     for col, ps in (("p_csat", p_csat), ("p_top2", p_top), ("p_nps", p_nps)):
-        if ps:
-            adj = multipletests(ps, method="holm")[1]
+        ps = np.asarray(ps, dtype=float)
+        if np.isfinite(ps).any():     # Holm across the regions that could be tested
+            adj = np.full(len(ps), np.nan)
+            ok = np.isfinite(ps)
+            adj[ok] = multipletests(ps[ok], method="holm")[1]
             out[col] = list(adj) + [np.nan]
     return out
 
@@ -108,11 +118,11 @@ def kpi_display(kpis: pd.DataFrame, labels: Mapping[str, str], cols: Mapping[str
     rows = []
     for _, r in kpis.iterrows():
         row = {cols["region"]: labels.get(r["region"], r["region"]), cols["n"]: f"{int(r['n']):,}"}
-        if "csat_0_100" in r:
+        if pd.notna(r.get("csat_0_100")):
             row[cols["csat"]] = f"{r['csat_0_100']:.1f} [{r['csat_lo']:.1f}, {r['csat_hi']:.1f}]{significance_mark(r.get('p_csat'))}"
             row[cols["top2"]] = (f"{100 * r['top2']:.1f}% [{100 * r['top2_lo']:.1f}, {100 * r['top2_hi']:.1f}]"
                                  f"{significance_mark(r.get('p_top2'))}")
-        if "nps" in r:
+        if pd.notna(r.get("nps")):
             row[cols["nps"]] = f"{r['nps']:.1f} [{r['nps_lo']:.1f}, {r['nps_hi']:.1f}]{significance_mark(r.get('p_nps'))}"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -330,8 +330,7 @@ if spread < P["ipa_min_spread"]:
     pb.note(T("warn_ipa_spread", spread=fmt_num(spread, 1), min=fmt_num(P["ipa_min_spread"], 1)), "warn")
 focus = ipa[ipa["quadrant"] == "concentrate"]
 if len(focus):
-    pb.note(T("ipa_focus", drivers="、".join(map(dlabel, focus["driver"])) if pb.lang == "zh"
-              else ", ".join(map(dlabel, focus["driver"]))), "info")
+    pb.note(T("ipa_focus", drivers=pb.join(map(dlabel, focus["driver"]))), "info")
 pb.result("ipa", dict(zip(ipa["driver"], ipa["quadrant"])))
 if tier_w:
     tq = {t: drivers.ipa(v["weights"], v["performance"], cross=P["ipa_cross"]).set_index("driver")["quadrant"]

@@ -63,7 +63,7 @@ pb.h2(pb.t("rootcause.sec_pareto"))
 ptab, psum = rc.pareto(cats[cats["item"] != rc.UNCODED])
 code_counts = rc.category_counts(coded, cb, level="codes", include_uncoded=False)
 ctab, csum = rc.pareto(code_counts)
-pb.p(pb.t("rootcause.pareto_text", k=psum["n_vital"], vital="、".join(cb.category_label(c, lang) for c in psum["vital"])
+pb.p(pb.t("rootcause.pareto_text", k=psum["n_vital"], vital=pb.join(cb.category_label(c, lang) for c in psum["vital"])
           if lang == "zh" else ", ".join(cb.category_label(c, lang) for c in psum["vital"]),
           cum=f"{100 * ptab.loc[ptab['vital'], 'cum_share'].iloc[-1]:.1f}", top_k=csum["top20_items"],
           top20=f"{100 * csum['top20_share']:.1f}"))

@@ -46,8 +46,7 @@ group_names = {**{d: pb.t(f"allocation.dim_{d}") for d in al.DIMENSIONS}, **{t: 
 for key, values in snotes:
     values = {**values, "name": names.get(values.get("name"), values.get("name"))}
     if "groups" in values:
-        values["groups"] = "、".join(group_names.get(g, g) for g in values["groups"].split(", ")) \
-            if pb.lang == "zh" else ", ".join(group_names.get(g, g) for g in values["groups"].split(", "))
+        values["groups"] = pb.join(group_names.get(g, g) for g in values["groups"].split(", "))
     pb.note(pb.t(key, **values), "warn")
 table = al.scenario_table(plan, allocs, method=P["method"])
 pts = float(np.sum(opt.uplift))

@@ -33,15 +33,17 @@ pb.h2(pb.t("summary.sec_kpi"))
 pb.table(summary.kpi_display(kpis, labels, {k: pb.t(f"summary.col_{k}") for k in ("region", "n", "csat", "top2", "nps")}))
 better, worse = summary.significant_regions(kpis, "csat_0_100", "p_csat")
 if better:
-    pb.note(pb.t("summary.better", regions="、".join(labels[r] for r in better)), "ok")
+    pb.note(pb.t("summary.better", regions=pb.join(labels[r] for r in better)), "ok")
 if worse:
-    pb.note(pb.t("summary.worse", regions="、".join(labels[r] for r in worse)), "warn")
+    pb.note(pb.t("summary.worse", regions=pb.join(labels[r] for r in worse)), "warn")
 if not better and not worse:
     pb.p(pb.t("summary.no_diff"))
-pb.figure(summary.plot_kpi_forest(kpis, value="csat_0_100", lo="csat_lo", hi="csat_hi", labels=labels,
-                                  title=pb.t("summary.csat_chart"), xlabel=pb.t("summary.col_csat")))
-pb.figure(summary.plot_kpi_forest(kpis, value="nps", lo="nps_lo", hi="nps_hi", labels=labels,
-                                  title=pb.t("summary.nps_chart"), xlabel=pb.t("summary.col_nps")))
+if "csat_0_100" in kpis:
+    pb.figure(summary.plot_kpi_forest(kpis, value="csat_0_100", lo="csat_lo", hi="csat_hi", labels=labels,
+                                      title=pb.t("summary.csat_chart"), xlabel=pb.t("summary.col_csat")))
+if "nps" in kpis:
+    pb.figure(summary.plot_kpi_forest(kpis, value="nps", lo="nps_lo", hi="nps_hi", labels=labels,
+                                      title=pb.t("summary.nps_chart"), xlabel=pb.t("summary.col_nps")))
 pb.result("kpis", kpis.set_index("region").to_dict(orient="index"))
 
 # %%
@@ -91,5 +93,5 @@ pb.result("allocation", alloc.set_index("region").to_dict(orient="index"))
 for nb in notebooks:
     missing = [labels[r] for r in regions if nb not in results[r]]
     if missing:
-        pb.note(pb.t("summary.missing_nb", notebook=pb.label(f"nb.{nb}", nb), regions="、".join(missing)), "warn")
+        pb.note(pb.t("summary.missing_nb", notebook=pb.label(f"nb.{nb}", nb), regions=pb.join(missing)), "warn")
 pb.save();
