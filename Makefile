@@ -20,11 +20,15 @@ $(STAMP): pyproject.toml constraints.txt
 playbooks: $(STAMP)
 	$(VENV)/bin/cx demo --out outputs/demo
 
+LINT := $(VENV)/bin/ruff check lib tests benchmarks notebooks/src
+
 test: $(STAMP)
+	$(LINT)
 	$(PY) -m pytest -q -m "not bench"
 
 # unit and parity tests only (no notebook runs): a minute instead of several
 test-fast: $(STAMP)
+	$(LINT)
 	$(PY) -m pytest -q -m "not bench and not slow"
 
 # newest releases of every dependency, ignoring constraints.txt (not in CI): shows upstream breaks as such

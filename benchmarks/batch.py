@@ -15,8 +15,6 @@ Prints, all measured in this one run on the demo engagement:
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
 import statistics
 import subprocess
 import sys

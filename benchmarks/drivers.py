@@ -132,7 +132,7 @@ def main() -> None:
     t = time.perf_counter()
     lr = loop_r2(rxx, rxy)
     t_loop = time.perf_counter() - t
-    print(f"\n[4] baseline B (one solve per subset, Python loop, from the correlation matrix), 15 drivers:")
+    print("\n[4] baseline B (one solve per subset, Python loop, from the correlation matrix), 15 drivers:")
     print(f"    {t_loop:.2f} s vs batched {t_sub:.3f} s  ->  ratio {t_loop / t_sub:,.1f}x; "
           f"max |R2 difference| {np.max(np.abs(lr - r2)):.2e}")
     print("\nShared machine (2 cores, other jobs running): timings are noisy; ratios are from this run.")

@@ -304,7 +304,10 @@ def test_group_shadow_price_matches_finite_difference():
     """Envelope theorem: relaxing a binding min share by δ adds μ·B·δ (checked by re-solving)."""
     cs = al.Curves([al.Curve("hill", 2.0, 1e6), al.Curve("exponential", 1.5, 1.5e6), al.Curve("hill", 6.0, 2e6)])
     B = 4e6
-    mk = lambda m: [al.Group("people", np.array([True, True, False]), min_share=m)]
+
+    def mk(m):
+        return [al.Group("people", np.array([True, True, False]), min_share=m)]
+
     a = al.optimise(cs, B, groups=mk(0.6))
     g = next(r for r in a.binding if r["constraint"] == "people")
     d = 1e-3
@@ -379,7 +382,6 @@ def test_kkt_check_rejects_non_optimal_allocation():
 
 def test_cx_validate_reports_allocation_paths(tmp_path):
     """Bad allocation params are reported by the engagement loader with the key path."""
-    import shutil
     from pathlib import Path
 
     import yaml

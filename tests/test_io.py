@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from cxkit.errors import DataError
-from cxkit.io import detect_encoding, likert_codebook, map_labels, read_complaints, read_responses, read_table
+from cxkit.io import detect_encoding, likert_codebook, map_labels, read_table
+from cxkit.validation import read_complaints, read_responses
 from cxkit.validation import validate_responses
 
 SURVEY = {"id_column": "respondent_id", "segment_column": "tier", "scale_range": [1, 5],

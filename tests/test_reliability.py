@@ -7,7 +7,6 @@ numpy/pingouin computations named in each test.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np

@@ -398,3 +398,23 @@ def test_parallel_analysis_rules_match_psych(bfi):
     assert suite["bartlett"]["n"] == REF["bfi_parallel"]["n_complete"] < REF["bfi_parallel"]["n_rows"]
     assert suite["bartlett"]["chisq"] == pytest.approx(REF["bfi_all"]["bartlett"], rel=1e-6)
     assert suite["parallel"][1] == REF["bfi_parallel"]["ncomp_q95"]
+
+
+def test_factor_analyzer_compat_is_scoped_to_the_call():
+    """factor_analyzer 0.5.1 + scikit-learn ≥ 1.8: fit fails unpatched; cxkit's fit works, and afterwards
+    factor_analyzer's module holds its own check_array again (no process-wide monkeypatch)."""
+    import inspect
+
+    import factor_analyzer.factor_analyzer as fam
+    from factor_analyzer import FactorAnalyzer
+
+    before = fam.check_array
+    r = np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]])
+    if "force_all_finite" not in inspect.signature(before).parameters:
+        with pytest.raises(TypeError):
+            FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True).fit(r)
+    fa = vl.fit_minres(r, 1)
+    assert fam.check_array is before
+    # three indicators identify one factor exactly: λ1² = r12·r13/r23, λ2 = r12/λ1, λ3 = r13/λ1
+    l1 = np.sqrt(.5 * .4 / .3)
+    np.testing.assert_allclose(np.abs(fa.loadings_[:, 0]), [l1, .5 / l1, .4 / l1], atol=1e-4)

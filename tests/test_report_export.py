@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import json
-import math
 import re
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
-import pytest
 from bs4 import BeautifulSoup
 
 from cxkit import i18n

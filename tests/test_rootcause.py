@@ -1,5 +1,4 @@
 """cxkit.rootcause: codebooks, coding, Pareto, 5-Why chains, AHP, bad inputs."""
-import math
 import textwrap
 
 import numpy as np

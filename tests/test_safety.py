@@ -95,7 +95,7 @@ def test_verbatims_from_the_complaint_file_are_inert(hostile_run, tmp_path):
     import nbformat
 
     from cxkit.export import notebook_to_html
-    from cxkit.io import read_complaints
+    from cxkit.validation import read_complaints
     from cxkit.report import Playbook
 
     _, out, _ = hostile_run

@@ -119,7 +119,7 @@ def _codebook_findings(params: dict) -> tuple[list[str], list[str]]:
     from pathlib import Path
 
     from . import survey
-    from .io import read_responses
+    from .validation import read_responses
 
     df, _ = read_responses(params)  # text labels already mapped to codes
     problems = [p for p in survey.check_against_codebook(df, survey.codebook(params)) if p["kind"] != "unknown_column"]

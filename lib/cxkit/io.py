@@ -380,21 +380,6 @@ def sheet_rows(index, first: int = 2) -> list[int]:
     return [int(i) + first for i in index]
 
 
-def coerce_numeric(df, column: str, file: str):
-    """Convert a column to numbers; raise DataError naming the rows of non-numeric cells."""
-    import pandas as pd
-
-    s = df[column]
-    num = pd.to_numeric(s, errors="coerce")
-    bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
-    if bad.any():
-        pos = [i for i, b in enumerate(bad.to_numpy()) if b]
-        examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
-        raise DataError(f"non-numeric values ({examples}) in a numeric column", file=file, column=column,
-                        rows=sheet_rows(pos), hint="fix or blank these cells, or map text labels through the codebook")
-    return num
-
-
 # --------------------------------------------------------------------------- labels
 def normalize_label(value: Any) -> str:
     """Case-folded, trimmed label with inner whitespace collapsed (full-width spaces too).
@@ -478,39 +463,3 @@ def map_labels(series, codebook: dict[str, float]):
     num = series.map(mapping).astype(float)
     bad = notna & series.isin(list(bad_values)) if bad_values else pd.Series(False, index=series.index)
     return num, bad, kind
-
-
-# --------------------------------------------------------------------------- survey files
-def read_responses(params: dict[str, Any]):
-    """Read a region's response file and check it against ``params['survey']``.
-
-    The checks are those of :func:`cxkit.validation.validate_responses` (id
-    column present and unique; every scale item, driver and outcome column
-    present; text labels in the codebook; numeric cells; values inside their
-    range; a complete last line). Under ``validation.policy: error`` any
-    problem raises :class:`DataError` naming file, column and rows; under
-    ``warn`` the bad cells are set missing (duplicate and truncated rows
-    dropped) and reported.
-
-    Returns ``(df, problems)`` where problems are messages for the playbook.
-    """
-    from .validation import validate_responses
-
-    if not params.get("responses"):
-        raise DataError("no response file is set for this region",
-                        hint="set 'responses:' for the region in engagement.yaml")
-    df, report = validate_responses(params)
-    report.raise_on_error()
-    return df, report.messages()
-
-
-def read_complaints(params: dict[str, Any]):
-    """Read a region's complaint verbatims; check that the text column exists."""
-    from .validation import validate_complaints
-
-    if not params.get("complaints"):
-        raise DataError("no complaints file is set for this region",
-                        hint="set 'complaints:' for the region in engagement.yaml")
-    df, report = validate_complaints(params)
-    report.raise_on_error()
-    return df

@@ -209,6 +209,11 @@ def pairwise_cor(x: np.ndarray) -> np.ndarray:
     return r
 
 
+def _block(m: np.ndarray | None, idx: Sequence[int]) -> np.ndarray | None:
+    """The rows and columns ``idx`` of a square matrix (None stays None)."""
+    return None if m is None else m[np.ix_(idx, idx)]
+
+
 def _cov2cor(c: np.ndarray) -> np.ndarray:
     d = 1 / np.sqrt(np.diag(c))
     return c * d[:, None] * d[None, :]
@@ -426,11 +431,9 @@ def miskeyed_items(r: np.ndarray, items: Sequence[str]) -> list[str]:
 def minres_one_factor(r: np.ndarray) -> np.ndarray:
     """Loadings of a one-factor minimum-residual solution of correlation matrix ``r``
     (factor_analyzer's ``method="minres"``; psych::fa's default ``fm = "minres"``)."""
-    from .validity import _fa_module
+    from .validity import fit_minres
 
-    fa = _fa_module().FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
-    fa.fit(r)
-    lam = fa.loadings_[:, 0]
+    lam = fit_minres(r, 1).loadings_[:, 0]
     return lam if lam.sum() >= 0 else -lam
 
 
@@ -743,10 +746,9 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
     pos = {it: i for i, it in enumerate(items)}
     for name, xs in prepared.items():
         ii = [pos[c] for c in xs.columns]
-        blk = (lambda m: None if m is None else m[np.ix_(ii, ii)])
         try:
             res = analyse_scale(df, name, declared[name], (lo, hi), missing=p.missing, confidence=p.confidence,
-                                file=file, x=xs, cov=blk(cov_all), cor=blk(cor_all))
+                                file=file, x=xs, cov=_block(cov_all, ii), cor=_block(cor_all, ii))
         except CxError as exc:
             out["errors"][name] = exc.message
             continue
@@ -875,10 +877,10 @@ def load_retest(params: dict[str, Any], first: Any, survey: dict[str, Any],
                 rp: ReliabilityParams | None = None):
     """Test-retest ICC per scale when the region sets ``retest_responses`` (else None).
 
-    The retest file is read and checked like the main response file (:func:`cxkit.io.read_responses`);
+    The retest file is read and checked like the main response file (:func:`cxkit.validation.read_responses`);
     respondents are matched on ``survey.id_column``.
     """
-    from . import io as cxio
+    from . import validation as cxio
 
     path = params.get("retest_responses")
     if not path:
@@ -915,17 +917,17 @@ def omega_hierarchical(r: np.ndarray, n_factors: int) -> dict[str, Any]:
     References: McDonald (1999); Zinbarg, Revelle, Yovel & Li (2005); Revelle & Zinbarg (2009).
     Checked against psych::omega on bfi (5 factors) and the demo instrument (6 factors).
     """
-    from .validity import _fa_module
+    from factor_analyzer.rotator import Rotator
 
-    fam = _fa_module()
+    from .validity import fit_minres
+
     r = np.asarray(r, dtype=float)
     if n_factors < 2:
         raise AnalysisError("omega hierarchical needs at least 2 group factors")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fa = fam.FactorAnalyzer(n_factors=n_factors, rotation="varimax", method="minres", is_corr_matrix=True)
-        fa.fit(r)
-        rot = fam.Rotator(method="oblimin")
+        fa = fit_minres(r, n_factors, rotation="varimax")
+        rot = Rotator(method="oblimin")
         lam = rot.fit_transform(fa.loadings_)
     phi = rot.phi_
     if n_factors == 2:
@@ -933,7 +935,6 @@ def omega_hierarchical(r: np.ndarray, n_factors: int) -> dict[str, Any]:
     else:
         gam = minres_one_factor(phi)
     g = lam @ gam
-    grp = lam * np.sqrt(np.clip(1 - gam ** 2, 0, None))
     u2 = 1 - (fa.loadings_ ** 2).sum(axis=1)     # psych: uniquenesses of the (orthogonal) minres solution
     key = np.where(g < 0, -1.0, 1.0)
     vt = (r * np.outer(key, key)).sum()

@@ -302,33 +302,56 @@ class Playbook:
         return value
 
     def save(self) -> dict[str, Any]:
-        """Write the results (with warnings) to ``results_path`` atomically; return them."""
+        """Check the results (with warnings) against the notebook's typed model (:mod:`cxkit.results`,
+        the contract of docs/results.md), then write them to ``results_path`` atomically; return them.
+
+        An undocumented key or a value of the wrong type raises :class:`cxkit.errors.DataError` naming
+        the key, so no playbook ships a results file that later notebooks cannot read.
+        """
+        from . import results as contract
+
         self.results["warnings"] = self.warnings
         self.results["language"] = self.lang
+        if self.notebook in contract.MODELS:
+            contract.validate(self.notebook, jsonable(self.results))
         if self.results_path:
             write_json_atomic(self.results_path, self.results)
         return self.results
 
-    def load_results(self, notebook: str) -> dict[str, Any] | None:
-        """Results of another notebook of the same region, or None when it has not run (or failed)."""
-        if not self.results_dir:
+    def upstream(self, notebook: str):
+        """Typed results (:mod:`cxkit.results` model) of another notebook of the same region, or None when
+        it has not run (not applicable, failed, or an interactive session without a run folder)."""
+        from . import results as contract
+
+        if not self.results_dir or notebook not in contract.MODELS:
             return None
         p = Path(self.results_dir) / f"{notebook}.results.json"
-        if not p.is_file():
+        return contract.load(p) if p.is_file() else None
+
+    def load_results(self, notebook: str) -> dict[str, Any] | None:
+        """Results of another notebook of the same region as a dict, checked against its typed model
+        (see :meth:`upstream`), or None when it has not run (or failed)."""
+        from . import results as contract
+
+        model = self.upstream(notebook)
+        if model is not None:
+            return contract.dump(model)
+        if not self.results_dir:
             return None
-        return json.loads(p.read_text(encoding="utf-8"))
+        p = Path(self.results_dir) / f"{notebook}.results.json"   # a notebook without a model (tests, add-ons)
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
 
     def responses(self):
-        """The region's survey responses, read and checked (see :func:`cxkit.io.read_responses`)."""
-        from . import io as cxio
+        """The region's survey responses, read and checked (see :func:`cxkit.validation.read_responses`)."""
+        from . import validation as cxio
         df, problems = cxio.read_responses(self.params)
         for pr in problems:
             self.note(pr, "warn")
         return df
 
     def complaints(self):
-        """The region's complaint verbatims (see :func:`cxkit.io.read_complaints`)."""
-        from . import io as cxio
+        """The region's complaint verbatims (see :func:`cxkit.validation.read_complaints`)."""
+        from . import validation as cxio
         return cxio.read_complaints(self.params)
 
 

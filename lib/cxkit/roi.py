@@ -624,7 +624,7 @@ def simulate(model: RoiModel, inputs: Mapping[str, Any] | None = None, *, by_tie
         if unknown:
             raise ConfigError(f"roi: unknown input {unknown}; known: {', '.join(sorted(v))}")
         v.update(inputs)
-    T, K, I = model.horizon, len(model.tiers), len(model.initiatives)
+    T, I = model.horizon, len(model.initiatives)
     scale = _col(uplift_scale)
     ups = [_col(v[f"initiatives.{i}.uplift"]) * scale for i in model.initiatives]        # (n,1)
     costs = [_col(v[f"initiatives.{i}.cost"]) for i in model.initiatives]

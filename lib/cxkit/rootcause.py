@@ -1149,11 +1149,6 @@ def plot_fishbone(counts: dict[str, int], labels: dict[str, str], *, effect: str
     return fig
 
 
-@lru_cache(maxsize=8)
-def _builtin_cached(name: str) -> Codebook:
-    return load_codebook(name)
-
-
 # =========================================================================== one call for the notebook
 def code_complaints(df, rc: dict[str, Any], *, file: str | None = None) -> dict[str, Any]:
     """Clean, code (fishbone + documents' categories) and import human codes in one call.

@@ -19,6 +19,7 @@ Flow of ``cx run ENGAGEMENT_DIR``:
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -120,6 +121,22 @@ def _clear_outputs(task: Task) -> None:
             p.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _kernel_env(**values: str):
+    """Environment variables for the kernels started inside the block (a kernel copies the environment when
+    it starts); the caller's environment is given back as it was on exit."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     """Run one (region, notebook): papermill → HTML → results, all renamed into place at the end.
 
@@ -131,9 +148,6 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     from .export import export_html
 
     t0 = time.perf_counter()
-    # kernels inherit this: set and dict ordering (e.g. inside semopy) must not vary between runs,
-    # so that two runs give byte-identical .results.json
-    os.environ["PYTHONHASHSEED"] = "0"
     outs = task.outputs()
     task.region_dir.mkdir(parents=True, exist_ok=True)
     _clear_outputs(task)  # stale outputs of an earlier run must not pass for this run's
@@ -145,15 +159,17 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"region": task.region, "notebook": task.notebook, "status": "failed",
                               "error": None, "fingerprint": task.fingerprint}
     try:
-        pm.execute_notebook(
-            task.input_path, str(staged["ipynb"]),
-            parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
-                        "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
-                        "run_dir": str(task.out_dir)},
-            kernel_name="python3", progress_bar=False, log_output=False, start_timeout=300,
-            cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
-            extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"],
-        )
+        with _kernel_env(PYTHONHASHSEED="0"):
+            # set ordering (e.g. inside semopy) must not vary between runs: byte-identical .results.json
+            pm.execute_notebook(
+                task.input_path, str(staged["ipynb"]),
+                parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
+                            "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
+                            "run_dir": str(task.out_dir)},
+                kernel_name="python3", progress_bar=False, log_output=False, start_timeout=300,
+                cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
+                extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"],
+            )
         if not staged["results"].is_file():
             raise CxError("the notebook finished without saving its results (pb.save() not called)")
         export_html(staged["ipynb"], staged["html"], task.params, task.notebook)
@@ -178,7 +194,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
 
 def check_region_data(eng: Engagement) -> dict[str, str]:
     """Read every region's response and complaint files; return {region: error message} for unusable ones."""
-    from . import io as cxio
+    from . import validation as cxio
 
     bad: dict[str, str] = {}
     for name, reg in eng.regions.items():

@@ -21,14 +21,18 @@ import pandas as pd
 
 
 def load_region_results(run_dir: str | Path, regions: Sequence[str], notebooks: Sequence[str]) -> dict[str, dict[str, dict]]:
-    """{region: {notebook: results dict}} for every results file present under ``run_dir``."""
+    """{region: {notebook: results dict}} for every results file present under ``run_dir``, each checked
+    against its typed model (:func:`cxkit.results.load`; a file without a model is read as it is)."""
+    from . import results as contract
+
     out: dict[str, dict[str, dict]] = {}
     for r in regions:
         out[r] = {}
         for nb in notebooks:
             p = Path(run_dir) / r / f"{nb}.results.json"
             if p.is_file():
-                out[r][nb] = json.loads(p.read_text(encoding="utf-8"))
+                out[r][nb] = (contract.dump(contract.load(p)) if nb in contract.MODELS
+                              else json.loads(p.read_text(encoding="utf-8")))
     return out
 
 

@@ -776,7 +776,7 @@ def check_against_codebook(df, cb) -> list[dict[str, Any]]:
             codes = set(r["values"].split("|"))
             as_text = s.map(lambda x: str(int(x)) if isinstance(x, float) and float(x).is_integer() else str(x))
             if r["type"] == "select_multiple":
-                bad = present & as_text.map(lambda x: not set(x.split()) <= codes)
+                bad = present & as_text.map(lambda x, codes=codes: not set(x.split()) <= codes)
             else:
                 bad = present & ~as_text.isin(codes)
             if bad.any():

@@ -4,7 +4,7 @@
 (:func:`cxkit.io.read_table`) and collect *every* problem as a :class:`Finding`
 (check, column, first spreadsheet rows, count, examples) in a
 :class:`FileReport` (file, format, encoding, rows, columns, policy). ``cx
-validate`` prints the reports; :func:`cxkit.io.read_responses` raises the
+validate`` prints the reports; :func:`read_responses` raises the
 first error as a :class:`~cxkit.errors.DataError`.
 
 Checks (``check`` codes, see docs/validation.md)
@@ -414,3 +414,35 @@ def validate_region(params: dict[str, Any]) -> list[FileReport]:
         fn = validate_complaints if key == "complaints" else validate_responses
         reports.append(fn(params, key)[1])
     return reports
+
+
+# --------------------------------------------------------------------------- survey files
+def read_responses(params: dict[str, Any]):
+    """Read a region's response file and check it against ``params['survey']``.
+
+    The checks are those of :func:`cxkit.validation.validate_responses` (id
+    column present and unique; every scale item, driver and outcome column
+    present; text labels in the codebook; numeric cells; values inside their
+    range; a complete last line). Under ``validation.policy: error`` any
+    problem raises :class:`DataError` naming file, column and rows; under
+    ``warn`` the bad cells are set missing (duplicate and truncated rows
+    dropped) and reported.
+
+    Returns ``(df, problems)`` where problems are messages for the playbook.
+    """
+    if not params.get("responses"):
+        raise DataError("no response file is set for this region",
+                        hint="set 'responses:' for the region in engagement.yaml")
+    df, report = validate_responses(params)
+    report.raise_on_error()
+    return df, report.messages()
+
+
+def read_complaints(params: dict[str, Any]):
+    """Read a region's complaint verbatims; check that the text column exists."""
+    if not params.get("complaints"):
+        raise DataError("no complaints file is set for this region",
+                        hint="set 'complaints:' for the region in engagement.yaml")
+    df, report = validate_complaints(params)
+    report.raise_on_error()
+    return df

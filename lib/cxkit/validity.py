@@ -18,7 +18,10 @@ Each figure matches R's reference implementation (tests/test_reliability_parity.
 """
 from __future__ import annotations
 
+import contextlib
+import inspect
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -26,25 +29,47 @@ import numpy as np
 from .errors import AnalysisError
 
 
-def _fa_module():
-    """factor_analyzer, made to work with scikit-learn ≥ 1.8.
+@contextlib.contextmanager
+def _sklearn_compat():
+    """Let factor_analyzer 0.5.1 run on scikit-learn ≥ 1.8, for the duration of one call only.
 
-    factor_analyzer 0.5.1 calls ``check_array(..., force_all_finite=...)``; scikit-learn 1.8 renamed
-    the argument ``ensure_all_finite`` and removed the old name, so ``FactorAnalyzer.fit`` raises
-    TypeError. The shim translates the argument for factor_analyzer's module only.
+    factor_analyzer calls ``check_array(..., force_all_finite=...)``; scikit-learn 1.8 renamed the
+    argument ``ensure_all_finite`` and removed the old name, so ``FactorAnalyzer.fit`` raises TypeError
+    (``tests/test_reliability_parity.py`` shows it). The translation is installed in factor_analyzer's
+    module on entry and removed on exit: nothing else in the process sees a patched function.
     """
-    import inspect
-
     import factor_analyzer.factor_analyzer as fam
 
-    ca = fam.check_array
-    if not getattr(ca, "_cx_shim", False) and "force_all_finite" not in inspect.signature(ca).parameters:
-        def check_array(*args, force_all_finite=True, **kw):
-            kw.setdefault("ensure_all_finite", force_all_finite)
-            return ca(*args, **kw)
-        check_array._cx_shim = True
-        fam.check_array = check_array
-    return fam
+    original = fam.check_array
+    if "force_all_finite" in inspect.signature(original).parameters:
+        yield
+        return
+
+    def check_array(*args, force_all_finite=True, **kw):
+        kw.setdefault("ensure_all_finite", force_all_finite)
+        return original(*args, **kw)
+
+    fam.check_array = check_array
+    try:
+        yield
+    finally:
+        fam.check_array = original
+
+
+def fit_minres(r: np.ndarray, n_factors: int, rotation: str | None = None):
+    """A fitted ``factor_analyzer.FactorAnalyzer`` (minres, psych::fa's default) of a correlation matrix.
+
+    >>> fa = fit_minres(np.array([[1, .5, .4], [.5, 1, .3], [.4, .3, 1]]), 1)
+    >>> fa.loadings_.shape
+    (3, 1)
+    """
+    from factor_analyzer import FactorAnalyzer
+
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation, method="minres", is_corr_matrix=True)
+    with _sklearn_compat(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fa.fit(np.asarray(r, dtype=float))
+    return fa
 
 
 # --------------------------------------------------------------------------- sampling adequacy
@@ -161,22 +186,14 @@ def efa(r: np.ndarray, n_factors: int, *, items: Sequence[str], rotation: str = 
     >>> tab["h2"].round(2).tolist(), phi is None          # psych::fa(r, 1): 0.71 0.48 0.36 0.03
     ([0.71, 0.48, 0.36, 0.03], True)
     """
-    import warnings
-
     import pandas as pd
-
-    fam = _fa_module()
     from factor_analyzer.rotator import OBLIQUE_ROTATIONS, Rotator
 
     r = np.asarray(r, dtype=float)
     p = r.shape[0]
     if n_factors >= p:
         raise AnalysisError(f"EFA with {n_factors} factors needs more than {n_factors} items (got {p})")
-    fa = fam.FactorAnalyzer(n_factors=n_factors, rotation=None, method="minres", is_corr_matrix=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fa.fit(r)
-    lam0 = np.asarray(fa.loadings_, dtype=float)
+    lam0 = np.asarray(fit_minres(r, n_factors).loadings_, dtype=float)
     h2 = (lam0 ** 2).sum(axis=1)
     lam, phi = lam0, None
     if rotation != "none" and n_factors > 1:
@@ -239,7 +256,9 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int, *, confidence
     a = (1 - confidence) / 2
 
     def lam_for(prob):
-        g = lambda lam: ncx2.cdf(x2, df, lam) - prob if lam > 0 else chi2d.cdf(x2, df) - prob
+        def g(lam):
+            return ncx2.cdf(x2, df, lam) - prob if lam > 0 else chi2d.cdf(x2, df) - prob
+
         if g(0) < 0:
             return 0.0
         hi = max(x2, 1.0)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cxkit import reliability as rel
 from cxkit import validity as val
-from cxkit.report import start, fmt_num
+from cxkit.report import start
 
 pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 survey = pb.params["survey"]

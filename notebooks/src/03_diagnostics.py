@@ -147,7 +147,7 @@ pb.result("alerts", alerts)
 # %%
 pb.h2(T("sec_wave"))
 if pb.params.get("previous_responses"):
-    from cxkit import io as cxio
+    from cxkit import validation as cxio
     prev, _ = cxio.read_responses({**pb.params, "responses": pb.params["previous_responses"]})
     wave = metrics.wave_table(df, prev, outcomes, ranges, top_box=top_box)
     show(wave.assign(kpi=wave["kpi"].map(lambda m: T(f"metric_{m}")),

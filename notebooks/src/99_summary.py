@@ -12,8 +12,8 @@ run_dir = ""
 
 # %%
 from cxkit import summary
-from cxkit.io import read_responses
-from cxkit.report import Playbook, fmt_num, fmt_pct
+from cxkit.validation import read_responses
+from cxkit.report import Playbook
 
 pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 pb.theme()
