@@ -139,7 +139,9 @@ class OutcomeSpec(_Strict):
 
 
 class SurveyParams(_Strict):
-    id_column: str = "respondent_id"
+    id_column: str | None = Field("respondent_id", description="null: the row number identifies a respondent")
+    missing_codes: list[float] = Field(default_factory=list, description="answer codes that mean no answer "
+                                       "(e.g. 0 = not applicable, 99 = refused) in every survey column")
     segment_column: str | None = "tier"
     scale_range: tuple[int, int] = (1, 5)
     scales: dict[str, ScaleSpec] = Field(default_factory=dict)
@@ -192,6 +194,12 @@ class ResolvedParams(_Strict):
     roi: dict[str, Any] = Field(default_factory=dict)
     allocation: dict[str, Any] = Field(default_factory=dict)
     input: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("wave", "client", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: Any) -> Any:
+        """``wave: 2024`` (a YAML number) is the wave "2024"."""
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
     @field_validator("engagement")
     @classmethod

@@ -83,6 +83,9 @@ class FileOptions(BaseModel):
     sheet: str | int | None = None            #: XLSX sheet name or 0-based number (default: the first)
     columns: dict[str, str] = Field(default_factory=dict)  #: header in the file → column name in the survey
     format: Literal["auto", "csv", "qualtrics", "wenjuanxing", "xlsx", "spss"] = "auto"
+    header_row: int = Field(1, ge=1)          #: spreadsheet row / line of the header (banner rows above it skipped)
+    missing_codes: dict[str, list[float]] = Field(default_factory=dict)  #: column → codes meaning "no answer"
+    labels: dict[str, dict[str, float]] = Field(default_factory=dict)    #: column → {text label: number}
 
 
 class InputParams(BaseModel):
@@ -210,7 +213,8 @@ def _last_record_truncated(text: str, sep: str, n_header: int) -> bool:
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, format: str = "auto",
-               keep_codes: set[str] | frozenset[str] = frozenset(), columns: dict[str, str] | None = None):
+               keep_codes: set[str] | frozenset[str] = frozenset(), columns: dict[str, str] | None = None,
+               header_row: int = 1):
     """Read a CSV, XLSX or SPSS file into a DataFrame; return ``(df, TableInfo)``.
 
     Parameters
@@ -220,6 +224,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
     format : ``auto`` (recognise Qualtrics and 问卷星 exports), or force one.
     keep_codes : SPSS columns that keep numeric codes instead of their value labels.
     columns : rename map, header in the file → column name (applied after reading).
+    header_row : spreadsheet row (line) of the header, 1-based: rows above it (a title or banner
+        rows of an Excel export) are skipped, and row numbers in messages still count from the top.
 
     Raises
     ------
@@ -249,10 +255,16 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
             if not raw.strip():
                 raise DataError("the file is empty", file=file, hint="export the data again")
             text, enc = _decode(raw, file)
+            if header_row > 1:   # banner/title lines above the header
+                lines = text.splitlines(keepends=True)
+                if len(lines) < header_row:
+                    raise DataError(f"input.<file>.header_row is {header_row} but the file has {len(lines)} line(s)",
+                                    file=file, hint="set header_row to the line that holds the column names")
+                text = "".join(lines[header_row - 1:])
             first_line = text.split("\n", 1)[0]
             sep = _sniff_delimiter(first_line, suffix)
             recs = _first_records(text, sep)
-            info = TableInfo(str(path), "csv", enc, delimiter=sep)
+            info = TableInfo(str(path), "csv", enc, delimiter=sep, first_data_row=header_row + 1)
             if recs:
                 heads = [h.strip() for h in recs[0]]
                 dups = sorted({h for h in heads if heads.count(h) > 1})
@@ -261,7 +273,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                                     rows=[1], hint="each column header must be unique; rename the copies")
             skip = None
             if format == "qualtrics" or (format == "auto" and _is_qualtrics(recs)):
-                info.format, info.first_data_row, skip = "qualtrics", 4, [1, 2]
+                info.format, info.first_data_row, skip = "qualtrics", header_row + 3, [1, 2]
                 if len(recs) >= 2:
                     info.question_text = {h.strip(): q for h, q in zip(recs[0], recs[1])}
             info.truncated_last_line = _last_record_truncated(text, sep, len(recs[0]) if recs else 0)
@@ -306,13 +318,14 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                     raise DataError(f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}", file=file,
                                     hint="set input.<file>.sheet to one of these names")
                 chosen = sheet
-            df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl")
-            info = TableInfo(str(path), "xlsx", sheet=chosen)
+            df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl", header=header_row - 1)
+            info = TableInfo(str(path), "xlsx", sheet=chosen, first_data_row=header_row + 1)
             if format == "qualtrics" or (format == "auto" and len(df) >= 2 and any(
                     str(v).strip().startswith('{"ImportId"') for v in df.iloc[1].tolist())):
-                info.format, info.first_data_row = "qualtrics", 4
+                info.format, info.first_data_row = "qualtrics", header_row + 3
                 info.question_text = {str(c).strip(): str(q) for c, q in zip(df.columns, df.iloc[0].tolist())}
-                df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl", skiprows=[1, 2])
+                df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl", header=header_row - 1,
+                                   skiprows=[header_row, header_row + 1])
         elif suffix == ".sav":
             import pyreadstat
             try:
@@ -404,14 +417,16 @@ def likert_codebook(scale: tuple[float, float], extra: dict[str, float] | None =
     return book
 
 
-def map_labels(series, codebook: dict[str, float]):
+def map_labels(series, codebook: dict[str, float], *, labels_win: bool = False):
     """Map a column of answers to numbers.
 
     Numbers (and numeric strings, and ``"4分"``) pass through. When *no* cell
     of the column is a plain number, the column is read as text labels and each
     label is looked up (normalised) in ``codebook``. A column that mixes
     numbers and words is a numeric column with bad cells: labels are then
-    not mapped.
+    not mapped, unless ``labels_win`` (a codebook given for this very column,
+    ``input.<file>.labels``): then its words are looked up too, so
+    ``"0 - not at all likely"``, 1 … 9, ``"10 - extremely likely"`` reads as 0–10.
 
     Returns
     -------
@@ -451,7 +466,7 @@ def map_labels(series, codebook: dict[str, float]):
     kind = "numeric"
     mapping = dict(numeric)
     bad_values = set(words)
-    if words and not has_numbers:
+    if words and (not has_numbers or labels_win):
         kind = "labels"
         bad_values = set()
         for w in words:

@@ -543,7 +543,7 @@ def codebook(params: Mapping[str, Any]):
     for oname, col in (survey.get("outcomes") or {}).items():
         if col:
             scale_of.setdefault(col, oname)
-    rows = [{"variable": survey.get("id_column", "respondent_id"), "module": "", "label_zh": "受访者编号",
+    rows = [{"variable": survey.get("id_column") or "respondent_id", "module": "", "label_zh": "受访者编号",
              "label_en": "Respondent ID", "type": "id", "allowed": "text", "min": None, "max": None,
              "values": "", "reverse": False, "scale": "", "dimension": "", "form": "", "relevant": ""}]
     for v, lab in q["frame_variables"].items():

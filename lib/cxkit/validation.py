@@ -43,12 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
-from .io import file_options, likert_codebook, map_labels, read_table
+from .io import file_options, likert_codebook, map_labels, normalize_label, read_table
 
 MAX_ROWS = 20       # row numbers kept per finding
 MAX_EXAMPLES = 3    # example values kept per finding
 FATAL = ("unreadable", "no_rows", "missing_columns")
-ADVISORY = ("constant_column",)
+ADVISORY = ("constant_column", "range_unused")
 
 
 @dataclass
@@ -218,7 +218,7 @@ def survey_columns(survey: dict[str, Any]) -> tuple[list[str], dict[str, tuple[f
     """Required columns and the numeric columns with their range (None = numeric, no range)."""
     idc = survey.get("id_column", "respondent_id")
     lo, hi = survey.get("scale_range", (1, 5))
-    required: list[str] = [idc]
+    required: list[str] = [idc] if idc else []
     numeric: dict[str, tuple[float, float] | None] = {}
     for sc in (survey.get("scales") or {}).values():
         for it in sc["items"]:
@@ -242,7 +242,8 @@ def survey_columns(survey: dict[str, Any]) -> tuple[list[str], dict[str, tuple[f
 def _read(report: FileReport, path: str, opts: dict[str, Any], keep_codes: set[str]):
     try:
         df, info = read_table(path, sheet=opts.get("sheet"), format=opts.get("format", "auto"),
-                              keep_codes=keep_codes, columns=opts.get("columns") or None)
+                              keep_codes=keep_codes, columns=opts.get("columns") or None,
+                              header_row=opts.get("header_row", 1))
     except DataError as exc:
         report.fatal = exc
         report.findings.append(Finding("unreadable", exc.message, exc.column, list(exc.rows), len(exc.rows),
@@ -270,6 +271,26 @@ def _truncated(report: FileReport, df, info, drop: set[int]) -> None:
             drop.add(pos)
 
 
+def _range_use(report: FileReport, survey: dict[str, Any], observed: dict[str, tuple[float, float] | None]) -> None:
+    """Warn when the declared ``survey.scale_range`` is not the range the items use.
+
+    Performance on 0–100 is 100·(mean − lo)/(hi − lo): 1–5 answers declared as 1–7 shrink every score
+    (57.7 becomes 38.5) without any value being out of range. When no scale item (≥ 20 answers each)
+    reaches the declared top or bottom, the range is probably wrong: say so, with what was seen.
+    """
+    seen = [v for v in observed.values() if v is not None]
+    if not seen:
+        return
+    lo, hi = survey.get("scale_range", (1, 5))
+    top, bottom = max(v[1] for v in seen), min(v[0] for v in seen)
+    if top < hi or bottom > lo:
+        report.add("range_unused", f"survey.scale_range is {lo:g}–{hi:g} but no scale item's answers go "
+                   f"{'above ' + format(top, 'g') if top < hi else 'below ' + format(bottom, 'g')} "
+                   f"(answers seen: {bottom:g}–{top:g})",
+                   hint=f"if the questionnaire's scale is {bottom:g}–{top:g}, set survey.scale_range: [{bottom:g}, {top:g}]; "
+                        "0–100 scores depend on it")
+
+
 # --------------------------------------------------------------------------- responses
 def validate_responses(params: dict[str, Any], key: str = "responses"):
     """Read and check a survey response file; return ``(df, FileReport)``.
@@ -289,16 +310,20 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
     opts = file_options(params, key)
     inp = params.get("input") or {}
     required, numeric = survey_columns(survey)
+    survey_items: dict[str, tuple[float, float] | None] = {
+        it: None for sc in (survey.get("scales") or {}).values() for it in sc["items"]}
     df, info = _read(report, str(path), opts, set(numeric))
     if df is None:
         return None, report
     redact = _redactor(params)
     idc = survey.get("id_column", "respondent_id")
-    if info.format == "wenjuanxing" and idc not in df.columns and "序号" in df.columns:
+    if not idc:      # survey.id_column: null → the spreadsheet row number identifies a respondent
+        report.notes.append("no id column (survey.id_column: null): respondents are identified by their row number")
+    elif info.format == "wenjuanxing" and idc not in df.columns and "序号" in df.columns:
         df[idc] = df["序号"]
         report.notes.append(f"问卷星 export: '序号' used as the respondent id ('{idc}')")
     if key != "responses":
-        required = [idc]
+        required = [idc] if idc else []
     missing = [c for c in required if c not in df.columns]
     if missing:
         hint = f"the file has: {', '.join(map(str, df.columns[:30]))}"
@@ -309,7 +334,7 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
     drop: set[int] = set()
     _truncated(report, df, info, drop)
 
-    if idc in df.columns:
+    if idc and idc in df.columns:
         ids = df[idc]
         blanks = [u for u in pd.unique(ids.dropna()) if isinstance(u, str) and not u.strip()]
         blank = ids.isna() | (ids.isin(blanks) if blanks else False)
@@ -332,11 +357,28 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
                 drop.update(_positions(later))
 
     labelled: list[str] = []
+    global_codes = [float(c) for c in survey.get("missing_codes") or []]
+    col_codes = opts.get("missing_codes") or {}
+    col_labels = opts.get("labels") or {}
+    for name in [c for c in (*col_codes, *col_labels) if c not in df.columns]:
+        report.add("missing_columns", f"input.{key} names column '{name}' (missing_codes / labels), "
+                   "which the file does not have", column=name, hint=f"the file has: {', '.join(map(str, df.columns[:30]))}")
+    coded: dict[str, int] = {}
     for col, rng in numeric.items():
         if col not in df.columns:
             continue
         book = likert_codebook(rng if rng else (0, 0), inp.get("labels"), inp.get("builtin_labels", True))
-        num, bad, kind = map_labels(df[col], book)
+        own = col_labels.get(col)
+        if own:
+            book.update({normalize_label(k): float(v) for k, v in own.items()})
+        raw_answered = int(df[col].notna().sum() - (df[col].astype(str).str.strip() == "").sum())
+        num, bad, kind = map_labels(df[col], book, labels_win=bool(own))
+        codes = global_codes + [float(c) for c in col_codes.get(col, [])]
+        if codes:     # "no answer" codes (0 = not applicable, 99 = refused ...) are missing, not answers
+            is_code = num.isin(codes)
+            if is_code.any():
+                coded[col] = int(is_code.sum())
+                num = num.mask(is_code)
         if kind == "labels":
             labelled.append(col)
         if bad.any():
@@ -364,7 +406,20 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
                            action="set to missing")
                 if policy == "warn":
                     num = num.mask(oor)
+        if raw_answered > 0 and not num.notna().any():
+            # a whole column lost: never a silent "valid" (unmapped labels, decimal commas, a wrong encoding)
+            report.findings.append(Finding(
+                "column_emptied", f"none of the {raw_answered} answers could be read as a number", col, [], raw_answered,
+                [_fmt(redact(str(v))) for v in pd.unique(df[col].dropna().astype(str))[:MAX_EXAMPLES]], "error",
+                f"map the labels with input.{key}.labels: {{{col}: {{label: number}}}}, fix decimal commas, "
+                "or check the file's encoding"))
+        elif rng and num.notna().sum() >= 20 and col in survey_items:
+            survey_items[col] = (float(num.min()), float(num.max()))
         df[col] = num
+    _range_use(report, survey, survey_items)
+    if coded:
+        report.notes.append("missing codes treated as no answer: " + ", ".join(
+            f"{c} ({n})" for c, n in list(coded.items())[:8]) + (" …" if len(coded) > 8 else ""))
     if labelled:
         report.notes.append(f"text labels mapped to numbers through the codebook in {len(labelled)} column(s): "
                             + ", ".join(labelled[:8]) + (" …" if len(labelled) > 8 else ""))
