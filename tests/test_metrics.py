@@ -222,3 +222,22 @@ def test_docstring_examples(module):
     import importlib
     res = doctest.testmod(importlib.import_module(f"cxkit.{module}"), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+def test_binary_csat_top_box_is_the_share_of_yes_and_overall_uses_its_range():
+    """Issue 15: a 0/1 CSAT showed top-2-box 100 % (a "top-2 box" of two levels is every answer) and
+    `outcome_ranges: {overall: [0, 1]}` showed "satisfaction (0–100) 0.4"."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from cxkit import metrics
+
+    rng = np.random.default_rng(5)
+    yes = rng.integers(0, 2, 300)
+    df = pd.DataFrame({"sat": yes, "ov": rng.uniform(0, 1, 300)})
+    k = metrics.kpi_values(df, {"csat": "sat", "overall": "ov"}, {"csat": (0, 1), "overall": (0, 1)})
+    assert k["top_box"] == pytest.approx(yes.mean())
+    assert (k["top_box_low"], k["top_box_high"]) == pytest.approx(proportion_confint(yes.sum(), 300, method="wilson"))
+    assert k["overall"] == pytest.approx(100 * df["ov"].mean()) and k["satisfaction"] == k["overall"]
+    s5 = rng.integers(1, 6, 300)                     # a 1–5 scale keeps its top-2 box (4 or 5)
+    five = metrics.kpi_values(df.assign(sat=s5), {"csat": "sat"}, {"csat": (1, 5)})
+    assert five["top_box"] == pytest.approx((s5 >= 4).mean())

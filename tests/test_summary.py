@@ -81,3 +81,21 @@ def test_one_region_and_missing_outcomes(frames):
     assert k3.loc["a", "p_csat"] == pytest.approx(min(1, 2 * pt))        # Holm over the two testable regions
     shown = summary.kpi_display(k3.reset_index(), {}, {c: c for c in ("region", "n", "csat", "top2", "nps")})
     assert "nan" not in shown.to_string()
+
+
+def test_a_bad_region_is_left_out_not_fatal(tmp_path, frames):
+    """One region's unreadable file must not stop the engagement summary of the others."""
+    good = tmp_path / "a.csv"
+    frames["a"].to_csv(good, index=False)
+    bad = tmp_path / "b.csv"
+    bad.write_text("csat,nps\n4,9\nvery good,10\n", encoding="utf-8")
+    survey = {"id_column": None, "segment_column": None, "scales": {}, "outcomes": {"csat": "csat", "nps": "nps"},
+              "outcome_ranges": {"csat": [1, 5], "nps": [0, 10]}}
+    regions = {"a": {"responses": str(good), "survey": survey}, "b": {"responses": str(bad), "survey": survey},
+               "c": {"survey": survey}}
+    got, problems = summary.read_frames(regions)
+    assert list(got) == ["a"] and set(problems) == {"b"} and "b.csv" in problems["b"] and "csat" in problems["b"]
+    k = summary.region_kpis(got, {"csat": "csat", "nps": "nps"})
+    assert set(k["region"]) == {"a", "_all"}
+    empty = summary.region_kpis({}, {"csat": "csat"})
+    assert empty.empty and summary.significant_regions(empty, "csat_0_100", "p_csat") == ([], [])

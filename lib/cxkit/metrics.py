@@ -105,17 +105,22 @@ def csat_summary(values: Any, *, lo: float = 1, hi: float = 5, top_box: int = 2,
                  name: str = "csat") -> dict[str, float]:
     """CSAT: mean with t interval, the 0–100 mean, and the top-box share with its Wilson interval.
 
-    Top-``top_box`` box = answers ≥ ``hi − top_box + 1`` (4 or 5 on a 1–5 scale).
+    Top-``top_box`` box = answers ≥ ``hi − b + 1`` with ``b = min(top_box, levels // 2)`` and
+    ``levels = hi − lo + 1``: 4 or 5 on a 1–5 scale; on a yes/no (0/1) or 1–3 outcome the top box is
+    the top answer alone (a "top-2 box" of a 2-level scale would be every answer, always 100 %).
 
     >>> r = csat_summary([5, 4, 4, 3, 2, 5, 4, 1])
     >>> r["mean"], r["mean_0_100"], r["top_box"]
     (3.5, 62.5, 0.625)
+    >>> csat_summary([1, 0, 0, 1], lo=0, hi=1)["top_box"]       # yes/no: the share of yes
+    0.5
     """
     x = _clean(values, name, lo, hi)
     n = len(x)
     if n == 0:
         raise AnalysisError(f"{name}: no answers to summarise")
-    k = int((x >= hi - top_box + 1).sum())
+    box = max(1, min(int(top_box), int(round(hi - lo + 1)) // 2))
+    k = int((x >= hi - box + 1).sum())
     m_lo, m_hi = _t_interval(x, conf)
     t_lo, t_hi = wilson_interval(k, n, conf)
     return {"n": n, "mean": float(x.mean()), "ci_low": m_lo, "ci_high": m_hi,
@@ -466,8 +471,11 @@ def kpi_values(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Map
         out.update({"ces": e["mean"], "ces_low": e["ci_low"], "ces_high": e["ci_high"],
                     "ces_ease_0_100": e["ease_0_100"]})
     if outcomes.get("overall"):
+        # overall satisfaction on 0–100: rescaled from its declared range (survey.outcome_ranges.overall)
+        lo, hi = ranges.get("overall", (0, 100))
         x = pd.to_numeric(df[outcomes["overall"]], errors="coerce").dropna().to_numpy(float)
         if len(x):
+            x = (x - lo) / (hi - lo) * 100.0 if (lo, hi) != (0, 100) else x
             lo_, hi_ = _t_interval(x, conf)
             out.update({"overall": float(x.mean()), "overall_low": lo_, "overall_high": hi_})
     key, _ = satisfaction_column(outcomes)

@@ -36,6 +36,27 @@ def load_region_results(run_dir: str | Path, regions: Sequence[str], notebooks: 
     return out
 
 
+def read_frames(regions: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every region's checked responses for the engagement-wide KPIs: ``(frames, problems)``.
+
+    A region whose file cannot be read (or has no responses file) is left out and its problem returned,
+    so one bad region does not stop the summary of the others.
+    """
+    from .errors import CxError
+    from .validation import read_responses
+
+    frames: dict[str, pd.DataFrame] = {}
+    problems: dict[str, str] = {}
+    for r, p in regions.items():
+        if not p.get("responses"):
+            continue
+        try:
+            frames[r] = read_responses(p)[0]
+        except CxError as exc:
+            problems[r] = str(exc)
+    return frames, problems
+
+
 def get_path(d: Mapping[str, Any] | None, path: str, default: Any = None) -> Any:
     """``get_path({"a": {"b": 1}}, "a.b") == 1``; missing keys give ``default``."""
     cur: Any = d
@@ -63,6 +84,8 @@ def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str |
 
     lo, hi = csat_range
     csat_col, nps_col = outcomes.get("csat"), outcomes.get("nps")
+    if not frames:                       # no region with readable responses: nothing to compare
+        return pd.DataFrame({"region": pd.Series(dtype=str), "n": pd.Series(dtype=int)})
     rows, p_csat, p_top, p_nps = [], [], [], []
     names = list(frames)
     pooled = pd.concat([f.assign(_region=r) for r, f in frames.items()], ignore_index=True)
@@ -110,7 +133,7 @@ def significance_mark(p: float, alpha: float = 0.05) -> str:
 
 def significant_regions(kpis: pd.DataFrame, value: str, pcol: str, alpha: float = 0.05) -> tuple[list[str], list[str]]:
     """Regions significantly above / below the pooled whole on ``value`` (using the Holm-adjusted ``pcol``)."""
-    if pcol not in kpis:
+    if pcol not in kpis or not (kpis["region"] == "_all").any():
         return [], []
     whole = kpis.loc[kpis["region"] == "_all", value].iloc[0]
     sig = kpis[(kpis["region"] != "_all") & (kpis[pcol] < alpha)]

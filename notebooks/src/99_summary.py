@@ -12,7 +12,6 @@ run_dir = ""
 
 # %%
 from cxkit import summary
-from cxkit.validation import read_responses
 from cxkit.report import Playbook
 
 pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
@@ -23,8 +22,10 @@ labels["_all"] = pb.t("summary.whole")
 col_region = pb.t("summary.col_region")
 notebooks = ["00_data_profile", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi", "06_allocation"]
 results = summary.load_region_results(run_dir, list(regions), notebooks)
-frames = {r: read_responses(p)[0] for r, p in regions.items() if p.get("responses")}
+frames, unreadable = summary.read_frames(regions)
 pb.p(pb.t("summary.intro"))
+for r, problem in unreadable.items():
+    pb.note(pb.t("summary.region_left_out", region=labels[r], problem=problem), "warn")
 
 # %%
 survey = pb.params["survey"]
