@@ -6,6 +6,8 @@ encoding given explicitly, ``pandas.read_excel``) or by pyreadstat itself
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -253,3 +255,33 @@ def test_bad_reading_options_are_config_errors(tmp_path):
     p.write_text(CSV, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"input\.responses\.shet"):
         read_responses(params(p, input={"responses": {"shet": "x"}}))
+
+
+def test_wenjuanxing_legacy_xls_is_read():
+    """问卷星's native .xls download (BIFF8, GBK code page), not openable with openpyxl: read through calamine,
+    recognised as 问卷星 (question numbers and trailing spaces stripped). Counts checked against the file as
+    published (800 responses: 427 男 / 373 女, see tests/data/wjx/README.md)."""
+    df, info = read_table(Path(__file__).parent / "data" / "wjx" / "wjx_800_text.xls")
+    assert info.format == "wenjuanxing" and info.rows == 800 and info.columns == 14
+    assert {"性别", "年龄", "月收入", "兴趣爱好"} <= set(df.columns)
+    assert df["性别"].value_counts().to_dict() == {"男": 427, "女": 373}
+    assert df["兴趣爱好"].str.contains("┋").any()
+
+
+def test_unreadable_xls_is_a_clear_error(tmp_path):
+    p = tmp_path / "x.xls"
+    p.write_bytes(b"not a workbook at all")
+    with pytest.raises(DataError, match="not a readable Excel workbook"):
+        read_table(p)
+
+
+def test_korean_cp949_is_not_read_as_gbk():
+    """A CP949 file decodes without error as GBK into nonsense hanzi; the reader must see Korean. The first
+    header is the published question 귀하의 성별을 선택해주세요. (tests/data/encodings/README.md)."""
+    p = Path(__file__).parent / "data" / "encodings" / "kiosk_cp949_head.csv"
+    raw = p.read_bytes()
+    assert raw.decode("gbk")                      # the trap: GBK reads it without complaint
+    df, info = read_table(p)
+    assert info.encoding == "cp949" and len(df) == 30
+    assert df.columns[0] == "귀하의 성별을 선택해주세요."
+    assert df.equals(pd.read_csv(p, encoding="cp949").set_axis([c.strip() for c in df.columns], axis=1))

@@ -137,12 +137,13 @@ class TableInfo:
 
 
 def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
-    """Return the encoding of a text file: 'utf-8-sig' (BOM), 'utf-16', 'utf-8', 'gbk' or 'gb18030'.
+    """Return the encoding of a text file: 'utf-8-sig' (BOM), 'utf-16', 'utf-8', 'gbk', 'gb18030' or another
+    legacy encoding (Korean 'cp949', Windows 'cp1252', 'big5', 'shift_jis' ...).
 
-    Strict decoding of the whole file, in that order: a file that is valid
-    UTF-8 is UTF-8 (GBK text is practically never valid UTF-8); else GBK;
-    else GB18030 (its superset, which also holds the characters GBK lacks).
-    Raises :class:`DataError` when none fits.
+    Strict decoding of the whole file: a file that is valid UTF-8 is UTF-8 (GBK text is practically
+    never valid UTF-8); else the legacy encoding charset-normalizer finds most coherent when it is not
+    GBK's family (a CP949 file also decodes as GBK, into nonsense hanzi); else GBK; else GB18030 (its
+    superset, which also holds the characters GBK lacks). Raises :class:`DataError` when none fits.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "x.csv")
@@ -165,13 +166,55 @@ def _decode(raw: bytes, file: str) -> tuple[str, str]:
             return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
-    for enc in ("utf-8", "gbk", "gb18030"):
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8. GBK decodes almost any byte soup (a Korean CP949 or a Windows-1252 file becomes
+    # plausible-looking hanzi), so ask charset-normalizer, which scores the text's coherence per language,
+    # before trusting GBK: another legacy encoding that decodes the whole file and reads better wins.
+    other = _legacy_guess(raw)
+    if other:
+        try:
+            return raw.decode(other), other
+        except (UnicodeDecodeError, LookupError):
+            pass
+    for enc in ("gbk", "gb18030"):
         try:
             return raw.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise DataError("cannot decode the file as UTF-8, UTF-16 or GBK/GB18030", file=file,
+    raise DataError("cannot decode the file as UTF-8, UTF-16, GBK/GB18030 or another legacy encoding", file=file,
                     hint="export the file again as CSV UTF-8")
+
+
+_GB_FAMILY = ("gb2312", "gbk", "gb18030", "hz", "ascii", "utf_8")
+
+
+def _legacy_guess(raw: bytes, sample: int = 1 << 18) -> str | None:
+    r"""The legacy encoding charset-normalizer finds most coherent in a non-UTF-8 file, when GBK reads the
+    file clearly worse (charset-normalizer's "chaos", the share of implausible character sequences, higher by
+    0.05: CP949 Korean as GBK scores 0.149 against 0.0) or cannot read it and the guess reads as clean text;
+    else None, and GBK/GB18030 are tried as before. A cut multi-byte character at the end of the
+    sample does not matter: the winner must still decode the whole file strictly.
+
+    >>> _legacy_guess("귀하의 성별을 선택해주세요. 만족하십니까?\n".encode("cp949") * 20)
+    'cp949'
+    >>> _legacy_guess("总体满意度,回复速度\n满意,非常满意\n".encode("gbk") * 20) is None
+    True
+    """
+    try:
+        from charset_normalizer import from_bytes
+    except ModuleNotFoundError:  # pragma: no cover
+        return None
+    found = from_bytes(raw[:sample])
+    best = found.best()
+    if best is None or best.encoding in _GB_FAMILY:
+        return None
+    gb = next((r for r in found if r.encoding in _GB_FAMILY), None)
+    if gb is not None:        # both read: GBK keeps the file unless it reads clearly worse ("mess" ratio)
+        return best.encoding if gb.chaos > best.chaos + 0.05 else None
+    return best.encoding if best.chaos < 0.05 else None     # GBK cannot read it: only clean text, not bytes
 
 
 def _sniff_delimiter(header: str, suffix: str) -> str:
@@ -219,7 +262,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
 
     Parameters
     ----------
-    path : file to read; the type comes from the suffix (.csv .tsv .txt .xlsx .xlsm .sav).
+    path : file to read; the type comes from the suffix (.csv .tsv .txt .xlsx .xlsm .xls .sav).
     sheet : XLSX sheet name or 0-based number (default: the first sheet).
     format : ``auto`` (recognise Qualtrics and 问卷星 exports), or force one.
     keep_codes : SPSS columns that keep numeric codes instead of their value labels.
@@ -297,15 +340,21 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                                         hint="a comma or quote inside an answer is probably not quoted; "
                                              "export again with quoting, or fix that line") from None
                 raise
-        elif suffix in (".xlsx", ".xlsm"):
-            import openpyxl
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            # .xls: legacy BIFF workbooks (问卷星's download, code page 936) through calamine
+            engine = "calamine" if suffix == ".xls" else "openpyxl"
             try:
-                wb = openpyxl.load_workbook(path, read_only=True)
-            except Exception as exc:  # zip/xml errors of a corrupt or mis-named file
+                if engine == "openpyxl":
+                    import openpyxl
+                    wb = openpyxl.load_workbook(path, read_only=True)
+                    names = wb.sheetnames
+                    wb.close()
+                else:
+                    from python_calamine import CalamineWorkbook
+                    names = list(CalamineWorkbook.from_path(str(path)).sheet_names)
+            except Exception as exc:  # zip/xml/BIFF errors of a corrupt or mis-named file
                 raise DataError(f"not a readable Excel workbook ({type(exc).__name__})", file=file,
                                 hint="open it in Excel and save it again as .xlsx") from None
-            names = wb.sheetnames
-            wb.close()
             if sheet is None:
                 chosen = names[0]
             elif isinstance(sheet, int):
@@ -318,13 +367,14 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                     raise DataError(f"no sheet named '{sheet}'; the workbook has: {', '.join(names)}", file=file,
                                     hint="set input.<file>.sheet to one of these names")
                 chosen = sheet
-            df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl", header=header_row - 1)
-            info = TableInfo(str(path), "xlsx", sheet=chosen, first_data_row=header_row + 1)
+            df = pd.read_excel(path, sheet_name=chosen, engine=engine, header=header_row - 1)
+            info = TableInfo(str(path), "xlsx" if engine == "openpyxl" else "xls", sheet=chosen,
+                             first_data_row=header_row + 1)
             if format == "qualtrics" or (format == "auto" and len(df) >= 2 and any(
                     str(v).strip().startswith('{"ImportId"') for v in df.iloc[1].tolist())):
                 info.format, info.first_data_row = "qualtrics", header_row + 3
                 info.question_text = {str(c).strip(): str(q) for c, q in zip(df.columns, df.iloc[0].tolist())}
-                df = pd.read_excel(path, sheet_name=chosen, engine="openpyxl", header=header_row - 1,
+                df = pd.read_excel(path, sheet_name=chosen, engine=engine, header=header_row - 1,
                                    skiprows=[header_row, header_row + 1])
         elif suffix == ".sav":
             import pyreadstat
@@ -345,7 +395,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
                                   f"column(s); numeric codes kept for {sum(c in keep_codes for c in info.value_labels)}")
         else:
             raise DataError(f"unsupported file type '{suffix}'", file=file,
-                            hint="use .csv, .tsv, .xlsx or .sav")
+                            hint="use .csv, .tsv, .xlsx, .xls or .sav")
     except DataError:
         raise
     except Exception as exc:  # parser errors from pandas/openpyxl/pyreadstat
