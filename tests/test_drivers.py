@@ -331,3 +331,16 @@ def test_notebook_bad_inputs_give_clear_messages(tmp_path):
     (eng / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"diagnostics\.kpi_composite\.weights.*sum to 0\.9"):
         run(eng, out_dir=tmp_path / "out2", notebooks=["03"], workers=1)
+
+
+def test_driver_outcome_that_names_a_role_and_a_column_is_refused():
+    """Issue 15: `driver_outcome: satisfied` silently used the built-in meaning (CSAT top-2-box) although the
+    client's file had a `satisfied` column."""
+    survey = {"outcomes": {"csat": "csat", "overall": "ov"}, "outcome_ranges": {"csat": (1, 5)}}
+    df = pd.DataFrame({"csat": [1, 5, 4], "satisfied": [0, 1, 1], "overall": [50, 60, 70], "ov": [1, 2, 3]})
+    with pytest.raises(AnalysisError, match="satisfied.*ambiguous|ambiguous.*satisfied"):
+        drivers.outcome_series(df, survey, "satisfied")
+    with pytest.raises(AnalysisError, match="ambiguous"):
+        drivers.outcome_series(df, survey, "overall")        # role overall = column ov, and a column 'overall'
+    ok = drivers.outcome_series(df.drop(columns=["satisfied"]), survey, "satisfied")
+    assert ok.tolist() == [0.0, 1.0, 1.0]

@@ -608,6 +608,17 @@ def outcome_series(df: pd.DataFrame, survey: Mapping[str, Any], name: str, *, to
     or the binary ``satisfied`` (CSAT in the top box) and ``promoter`` (NPS 9–10), as 0/1."""
     outcomes = survey.get("outcomes") or {}
     ranges = survey.get("outcome_ranges") or {}
+    builtin = {"satisfied": "CSAT in the top box", "promoter": "NPS 9–10"}
+    role_col = outcomes.get(name)
+    if name in builtin and name in df.columns:
+        raise AnalysisError(f"diagnostics.driver_outcome '{name}' is ambiguous: the data has a column '{name}', and "
+                            f"'{name}' also names the built-in yes/no outcome ({builtin[name]})",
+                            hint=f"to use the column, declare it as an outcome (e.g. survey.outcomes.csat: {name}) and "
+                                 "name that role; to use the built-in meaning, rename the column with input.responses.columns")
+    if role_col and name in df.columns and role_col != name:
+        raise AnalysisError(f"diagnostics.driver_outcome '{name}' is ambiguous: it is the outcome role '{name}' "
+                            f"(column '{role_col}') and also a column of the data",
+                            hint="name the column you mean, or rename one of them")
     if name == "satisfied":
         col = outcomes.get("csat")
         if not col:
