@@ -32,6 +32,23 @@ def demo_dir(tmp_path_factory) -> Path:
     return d
 
 
+@pytest.fixture()
+def small_engagement(demo_dir, tmp_path) -> Path:
+    """Three demo regions of 200 rows each (responses, complaints, previous wave), for runner tests."""
+    d = tmp_path / "eng"
+    (d / "data").mkdir(parents=True)
+    import pandas as pd
+    import yaml
+
+    cfg = yaml.safe_load((demo_dir / "engagement.yaml").read_text(encoding="utf-8"))
+    for r in ("east", "south", "west"):
+        for f in (demo_dir / "data").glob(f"{r}_*.csv"):   # responses, complaints, previous wave...
+            pd.read_csv(f).head(200).to_csv(d / "data" / f.name, index=False)
+    cfg["regions"] = {r: cfg["regions"][r] for r in ("east", "south", "west")}
+    (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return d
+
+
 class DemoRun:
     def __init__(self, out: Path, report):
         self.out, self.report = out, report

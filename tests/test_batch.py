@@ -53,19 +53,6 @@ def _notebooks(folder: Path, **sources: str) -> Path:
     return folder
 
 
-@pytest.fixture()
-def small_engagement(demo_dir, tmp_path) -> Path:
-    d = tmp_path / "eng"
-    (d / "data").mkdir(parents=True)
-    cfg = yaml.safe_load((demo_dir / "engagement.yaml").read_text(encoding="utf-8"))
-    for r in ("east", "south", "west"):
-        for f in (demo_dir / "data").glob(f"{r}_*.csv"):   # responses, complaints, previous wave...
-            pd.read_csv(f).head(200).to_csv(d / "data" / f.name, index=False)
-    cfg["regions"] = {r: cfg["regions"][r] for r in ("east", "south", "west")}
-    (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return d
-
-
 def test_killed_worker_task_is_retried_without_partial_outputs(small_engagement, tmp_path, monkeypatch):
     nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_killer": KILLER_NB})
     monkeypatch.setenv("CX_TEST_MARKER_DIR", str(tmp_path))  # inherited by the worker processes

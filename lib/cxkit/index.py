@@ -38,6 +38,8 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
                 why = "; ".join(t(f"common.na_{m.replace('.', '_')}") if i18n.has(f"common.na_{m.replace('.', '_')}")
                                 else m for m in rec.get("missing") or [])
                 cells.append(f'<td class="na">{esc(t("common.status_na"))}<br><span class="cx-more">{esc(why)}</span></td>')
+            elif rec["status"] == "outdated":
+                cells.append(f'<td class="na">{esc(t("common.status_outdated"))}</td>')
             elif rec["status"] in ("ok", "reused"):
                 cells.append(f'<td class="ok"><a href="{esc(rg)}/{esc(n)}.html">{esc(t("common.status_ok"))}</a>'
                              f' <span class="cx-more">{rec.get("seconds", 0):.1f}s</span></td>')
@@ -50,7 +52,7 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
         rows.append(f"<tr><th>{esc(label)} <span class=\"cx-more\">{esc(rg)}</span></th>{''.join(cells)}</tr>")
     parts.append(f'<div class="cx-table-wrap"><table class="cx-table cx-grid"><thead><tr><th>{esc(t("common.region"))}</th>'
                  f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
-    failed = [r for r in records if r["status"] not in ("ok", "reused", "not_applicable")]
+    failed = [r for r in records if r["status"] not in ("ok", "reused", "not_applicable", "outdated")]
     if failed:
         frows = "".join(f"<tr><td>{esc(r['region'])}</td><td>{esc(nbl(r['notebook']))}</td>"
                         f"<td style=\"white-space:normal\">{esc(r.get('error') or '')}</td></tr>" for r in failed)

@@ -177,6 +177,7 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
         os.replace(staged["ipynb"], outs["ipynb"])
         os.replace(staged["html"], outs["html"])  # last: the playbook appears only when complete
         record.update(status="ok")
+        _write_journal(task, {**record, "seconds": round(time.perf_counter() - t0, 3)})
     except BaseException as exc:  # noqa: BLE001 - reported, never propagated
         record["error"] = _error_message(exc)
         if os.environ.get("CX_DEBUG"):
@@ -270,21 +271,88 @@ def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
     return tasks
 
 
-def _previous_manifest(out_dir: Path) -> dict[str, dict]:
-    p = out_dir / "manifest.json"
-    if not p.is_file():
-        return {}
+JOURNAL_SUFFIX = "task.json"
+
+
+def _journal_path(task: Task) -> Path:
+    return task.region_dir / f"{task.notebook}.{JOURNAL_SUFFIX}"
+
+
+def _write_journal(task: Task, record: dict[str, Any]) -> None:
+    """The finished task's record beside its outputs: the fingerprint of what it read and the sha256 of each
+    output, written atomically after the playbook (a task killed before this line has no record and re-runs)."""
+    from .report import write_json_atomic
+
+    rec = {**record, "outputs_sha256": {k: sha256_file(p) for k, p in task.outputs().items()},
+           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_json_atomic(_journal_path(task), rec)
+
+
+def journal_record(task: Task) -> dict[str, Any] | None:
+    """The task's journal record when it can be trusted *now*: same fingerprint as the task (same notebook,
+    params, inputs, upstream) and every output file still the one the task wrote (sha256); else None."""
+    p = _journal_path(task)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        rec = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return {}
-    return {f"{t['region']}/{t['notebook']}": t for t in data.get("tasks", [])}
+        return None
+    if rec.get("status") != "ok" or rec.get("fingerprint") != task.fingerprint:
+        return None
+    hashes = rec.get("outputs_sha256") or {}
+    for k, path in task.outputs().items():
+        if not path.is_file() or hashes.get(k) != sha256_file(path):
+            return None
+    return rec
 
 
-def _reusable(task: Task, prev: dict[str, dict]) -> bool:
-    rec = prev.get(task.key)
-    return bool(rec and rec.get("status") in ("ok", "reused") and rec.get("fingerprint") == task.fingerprint
-                and all(p.is_file() for p in task.outputs().values()))
+def _reusable(task: Task) -> dict[str, Any] | None:
+    return journal_record(task)
+
+
+@contextlib.contextmanager
+def out_lock(out: Path):
+    """Hold ``out/.cx-run.lock`` for the run: a second run on the same folder stops at once, naming the holder.
+
+    A lock left by a process that is gone (same host, pid not running) is stale and taken over.
+    """
+    import socket
+
+    lock = out / ".cx-run.lock"
+    me = {"pid": os.getpid(), "host": socket.gethostname(),
+          "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    for attempt in (1, 2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                holder = {}
+            alive = True
+            if holder.get("host") == me["host"] and isinstance(holder.get("pid"), int):
+                try:
+                    os.kill(holder["pid"], 0)
+                except ProcessLookupError:
+                    alive = False
+                except PermissionError:
+                    pass
+            if alive or attempt == 2:
+                raise RunError(f"{out} is in use by another cx run (pid {holder.get('pid', '?')} on "
+                               f"{holder.get('host', '?')}, started {holder.get('started', '?')})",
+                               hint=f"wait for it to finish or use another --out; if no run is going on, delete {lock}"
+                               ) from None
+            lock.unlink(missing_ok=True)          # stale: its process is gone
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(me, fh)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+class RunError(CxError):
+    """The run cannot start or go on (folder in use or not writable, scheduler unreachable or without workers)."""
 
 
 @dataclass
@@ -315,10 +383,28 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
     eng = load_engagement(engagement_dir, regions=regions)
     # absolute: kernels run with the notebooks folder as working directory
     out = (Path(out_dir) if out_dir else Path("outputs") / eng.name).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    tasks = plan(eng, out, notebooks, Path(notebooks_folder) if notebooks_folder else None)
+    if scheduler:
+        _check_address(scheduler)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".cx-write-test-{os.getpid()}"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except FileExistsError:
+        raise RunError(f"--out {out} is a file, not a folder", hint="give a folder for the playbooks") from None
+    except OSError as exc:
+        raise RunError(f"cannot write into --out {out} ({exc.strerror or exc})",
+                       hint="choose a folder you can write to") from None
+    with out_lock(out):
+        return _run_locked(eng, engagement_dir, out, started, regions=regions, notebooks=notebooks, workers=workers,
+                           scheduler=scheduler, resume=resume, progress=progress, notebooks_folder=notebooks_folder)
+
+
+def _run_locked(eng: Engagement, engagement_dir, out: Path, started: datetime, *, regions, notebooks, workers,
+                scheduler, resume, progress, notebooks_folder) -> RunReport:
+    nb_folder = Path(notebooks_folder) if notebooks_folder else None
+    tasks = plan(eng, out, notebooks, nb_folder)
     bad_regions = check_region_data(eng)
-    prev = _previous_manifest(out) if resume else {}
 
     records: dict[str, dict[str, Any]] = {}
     to_run: list[Task] = []
@@ -334,8 +420,8 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
             _clear_outputs(t)
             records[t.key] = {"region": t.region, "notebook": t.notebook, "status": "failed",
                               "error": bad_regions[t.region], "seconds": 0.0, "fingerprint": t.fingerprint}
-        elif resume and _reusable(t, prev):
-            records[t.key] = {**prev[t.key], "status": "reused"}
+        elif resume and (old := _reusable(t)) is not None:
+            records[t.key] = {k: v for k, v in old.items() if k not in ("outputs_sha256", "finished")} | {"status": "reused"}
         else:
             to_run.append(t)
     for r in records.values():
@@ -363,13 +449,53 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
     for stale in out.glob("*/.stage-*"):  # staging folders of tasks whose worker was killed
         shutil.rmtree(stale, ignore_errors=True)
     ordered = [records[t.key] for t in tasks]
-    manifest = build_manifest(eng, out, ordered, started, {"regions": regions, "notebooks": notebooks,
-                                                           "workers": workers, "scheduler": scheduler,
-                                                           "resume": resume})
+    # the manifest and index describe the whole folder: tasks of this run, and finished tasks of earlier runs
+    # (partial --regions/--notebooks runs) from their journals, marked "outdated" when their inputs changed
+    all_eng, all_tasks, shown = eng, tasks, list(ordered)
+    if regions or notebooks:
+        try:
+            all_eng = load_engagement(engagement_dir)
+            all_tasks = plan(all_eng, out, None, nb_folder)
+        except CxError:
+            all_eng, all_tasks = eng, tasks
+        here = {t.key for t in tasks}
+        for t in all_tasks:
+            if t.key in here:
+                continue
+            rec = journal_record(t)
+            if rec is not None:
+                shown.append({k: v for k, v in rec.items() if k not in ("outputs_sha256", "finished")} | {"status": "reused"})
+            elif _journal_path(t).is_file():
+                shown.append({"region": t.region, "notebook": t.notebook, "status": "outdated", "error": None,
+                              "seconds": 0.0, "fingerprint": t.fingerprint})
+        pos = {t.key: i for i, t in enumerate(all_tasks)}
+        shown.sort(key=lambda r: pos.get(f"{r['region']}/{r['notebook']}", len(pos)))
+    manifest = build_manifest(all_eng, out, shown, started, {"regions": regions, "notebooks": notebooks,
+                                                             "workers": workers, "scheduler": scheduler,
+                                                             "resume": resume})
+    manifest["ok"] = all(r["status"] in DONE for r in ordered)
     write_json_atomic(out / "manifest.json", manifest)
     from .index import write_index
-    index_path = write_index(out, eng, ordered, tasks)
+    index_path = write_index(out, all_eng, shown, all_tasks)
     return RunReport(out, ordered, out / "manifest.json", index_path)
+
+
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+
+def _check_address(address: str) -> None:
+    """A dask scheduler address is ``tcp://host:port`` (or ``host:port``, ``tls://``): anything else is a usage
+    error named before anything runs (an http:// dashboard URL, a port that is not a number)."""
+    m = _ADDRESS.match(address.strip())
+    if not m or not 0 < int(m.group(2)) < 65536:
+        hint = "give the scheduler's address, e.g. tcp://10.0.0.5:8786"
+        if address.startswith(("http://", "https://")):
+            hint += " (http:// is the dashboard's address, not the scheduler's)"
+        raise RunError(f"--scheduler '{address}' is not a dask scheduler address", hint=hint)
+
+
+CONNECT_TIMEOUT = int(os.environ.get("CX_CONNECT_TIMEOUT", "20"))   # seconds to reach a --scheduler
+WORKER_TIMEOUT = int(os.environ.get("CX_WORKER_TIMEOUT", "60"))     # seconds to wait for its first worker
 
 
 def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
@@ -380,7 +506,18 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, TimeoutError) as exc:
+            raise RunError(f"cannot reach the dask scheduler at {scheduler} within {CONNECT_TIMEOUT} s "
+                           f"({type(exc).__name__})", hint="start it with `dask scheduler`, or check the address "
+                           "and that the port is open; without --scheduler cx starts its own workers") from None
+        try:
+            client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+        except (TimeoutError, OSError):
+            client.close()
+            raise RunError(f"the dask scheduler at {scheduler} has no worker (waited {WORKER_TIMEOUT} s)",
+                           hint=f"start workers with `dask worker {scheduler}`") from None
     else:
         # A task that kills its worker must not take innocent tasks down with it: workers hold only the
         # task they run (saturation 1.0), and a task survives a few worker deaths before it is reported.

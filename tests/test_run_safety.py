@@ -1,0 +1,134 @@
+"""Runs you can trust (issue 16): per-task journal, resume that never reuses a stale playbook, a lock on --out,
+bounded failures for bad or empty clusters, usage errors for bad addresses. Real processes, loopback only."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxkit import runner
+from cxkit.cli import main
+from cxkit.runner import RunError, run
+from test_batch import OK_NB, _notebooks
+
+pytestmark = pytest.mark.slow
+
+
+def _st(rep):
+    return {(r["region"], r["notebook"]): r["status"] for r in rep.records}
+
+
+def test_resume_never_reuses_a_playbook_of_other_inputs(small_engagement, tmp_path):
+    """The reported sequence: a complete run; south's file shrunk and south re-run, but that run dies before
+    writing its manifest; the file restored; --resume. The old runner trusted the last complete manifest and
+    'reused' the playbook of the shrunk file. The journal beside each playbook holds what it was made from."""
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
+    out = tmp_path / "out"
+    rep1 = run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs)
+    assert rep1.ok
+    complete_manifest = (out / "manifest.json").read_bytes()
+    f = small_engagement / "data" / "south_responses.csv"
+    original = f.read_bytes()
+    pd.read_csv(f).head(150).to_csv(f, index=False)
+    run(small_engagement, out_dir=out, regions=["south"], workers=1, notebooks_folder=nbs)
+    (out / "manifest.json").write_bytes(complete_manifest)          # as if that run had been killed
+    assert json.loads((out / "south" / "00_count.results.json").read_text())["n"] == 150
+    f.write_bytes(original)
+    rep3 = run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs, resume=True)
+    st = _st(rep3)
+    assert st[("south", "00_count")] == "ok" and st[("east", "00_count")] == "reused"
+    assert json.loads((out / "south" / "00_count.results.json").read_text())["n"] == 200
+    # a playbook edited (or half-copied) after its task finished is not reused either
+    html = out / "east" / "00_count.html"
+    html.write_text(html.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
+    assert _st(run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs, resume=True))[("east", "00_count")] == "ok"
+
+
+def test_partial_run_keeps_the_whole_folder_in_manifest_and_index(small_engagement, tmp_path):
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_more": OK_NB})
+    out = tmp_path / "out"
+    assert run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs).ok
+    rep = run(small_engagement, out_dir=out, regions=["east"], notebooks=["00"], workers=1, notebooks_folder=nbs)
+    assert len(rep.records) == 1
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(m["tasks"]) == 6 and m["ok"]
+    assert {t["status"] for t in m["tasks"] if t["region"] != "east" or t["notebook"] != "00_count"} == {"reused"}
+    f = small_engagement / "data" / "west_responses.csv"          # west's inputs change: its playbooks are outdated
+    pd.read_csv(f).head(120).to_csv(f, index=False)
+    run(small_engagement, out_dir=out, regions=["east"], notebooks=["00"], workers=1, notebooks_folder=nbs)
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {t["status"] for t in m["tasks"] if t["region"] == "west"} == {"outdated"}
+    assert "Outdated" in (out / "index.html").read_text(encoding="utf-8") or "已过期" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_second_run_on_the_same_out_refuses_at_once(small_engagement, tmp_path):
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib; sys.path[:0] = [%r]; from cxkit.runner import out_lock\n"
+        "with out_lock(pathlib.Path(%r)):\n    print('locked', flush=True); time.sleep(60)") % (
+        str(Path(runner.__file__).parents[1]), str(out))], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        t0 = time.monotonic()
+        with pytest.raises(RunError, match=rf"in use by another cx run \(pid {holder.pid} on "):
+            run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs)
+        assert time.monotonic() - t0 < 10
+        assert not (out / "east").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder died without cleaning up: its lock is stale and the next run takes it over
+    assert (out / ".cx-run.lock").is_file()
+    assert run(small_engagement, out_dir=out, workers=1, notebooks_folder=nbs).ok
+    assert not (out / ".cx-run.lock").exists()
+
+
+@pytest.mark.parametrize("address,expect", [("http://127.0.0.1:8787", "dashboard"), ("127.0.0.1:notaport", "not a dask"),
+                                            ("tcp://127.0.0.1:99999", "not a dask")])
+def test_bad_scheduler_address_is_a_usage_error(small_engagement, tmp_path, capsys, address, expect):
+    code = main(["run", str(small_engagement), "--out", str(tmp_path / "o"), "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2 and expect in err and "internal error" not in err and "Traceback" not in err
+
+
+def test_out_that_is_a_file_is_a_usage_error(small_engagement, tmp_path, capsys):
+    f = tmp_path / "out.html"
+    f.write_text("x")
+    assert main(["run", str(small_engagement), "--out", str(f)]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_unreachable_scheduler_and_scheduler_without_workers_fail_in_bounded_time(small_engagement, tmp_path,
+                                                                                   monkeypatch):
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 3)
+    monkeypatch.setattr(runner, "WORKER_TIMEOUT", 5)
+    t0 = time.monotonic()
+    with pytest.raises(RunError, match="cannot reach the dask scheduler"):
+        run(small_engagement, out_dir=tmp_path / "o1", notebooks_folder=nbs, scheduler="tcp://127.0.0.1:9")
+    assert time.monotonic() - t0 < 30
+    sched_file = tmp_path / "scheduler.json"
+    dask_bin = Path(sys.executable).parent / "dask"
+    proc = subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                             "--scheduler-file", str(sched_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            if sched_file.is_file() and sched_file.stat().st_size:
+                break
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        t0 = time.monotonic()
+        with pytest.raises(RunError, match="has no worker"):
+            run(small_engagement, out_dir=tmp_path / "o2", notebooks_folder=nbs, scheduler=address)
+        assert time.monotonic() - t0 < 30
+        assert not list((tmp_path / "o2").glob("*/00_count.html"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
