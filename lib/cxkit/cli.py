@@ -153,12 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     p_val.add_argument("engagement")
     p_demo = sub.add_parser("demo", help="generate and run the embedded demo engagement")
     _add_run_args(p_demo)
+    p_init = sub.add_parser("init", help="draft params/<name>/engagement.yaml from a client's data file")
+    p_init.add_argument("datafile", help="the client's export: CSV, XLSX, SPSS .sav, Qualtrics, 问卷星")
+    p_init.add_argument("--out", help="engagement folder to write (default: params/<file name>)")
+    p_init.add_argument("--language", choices=("zh", "en"), help="language of the playbooks (default: guessed)")
+    p_init.add_argument("--complaints", help="a complaint / verbatim file for notebook 04")
+    p_init.add_argument("--force", action="store_true", help="replace an existing engagement.yaml")
     args = parser.parse_args(argv)
     try:
         if args.cmd == "run":
             return cmd_run(args, args.engagement)
         if args.cmd == "validate":
             return cmd_validate(args)
+        if args.cmd == "init":
+            from .draft import cmd_init
+            return cmd_init(args)
         return cmd_demo(args)
     except CxError as exc:
         print(f"error: {exc}", file=sys.stderr)
