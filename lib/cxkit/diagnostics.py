@@ -17,7 +17,7 @@ Value error, the weights sum to 0.9, they must sum to 1 (satisfaction 0.5, nps 0
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -169,3 +169,141 @@ def show_table(pb, frame, *, prefix: str = "col_", percent=(), ints=("n",), digi
                       if i18n.has(key)), str(c)) for c in frame.columns}
     dg = {names[c]: per_col.get(str(c), 0 if c in ints else digits) for c in frame.columns}
     return pb.table(frame.rename(columns=names), percent=[names[c] for c in percent if c in names], digits=dg)
+
+
+def driver_level(survey: Mapping[str, Any], requested: str, scales: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The driver level notebook 03 can use: ``(level, note key)``.
+
+    ``scales`` needs ≥ 2 scales, ``items`` ≥ 2 items in ``survey.drivers``. When the requested level is not
+    possible and the other is, the other is used (note ``driver_level_switched``); when neither is, the key
+    driver sections are not applicable (``(None, "no_drivers")``).
+
+    >>> driver_level({"drivers": ["a", "b"]}, "scales", {})
+    ('items', 'driver_level_switched')
+    >>> driver_level({}, "scales", {"s": {}})
+    (None, 'no_drivers')
+    """
+    ok = {"scales": len(scales) >= 2, "items": len(survey.get("drivers") or []) >= 2}
+    if ok.get(requested):
+        return requested, None
+    other = "items" if requested == "scales" else "scales"
+    if ok[other]:
+        return other, "driver_level_switched"
+    return None, "no_drivers"
+
+
+def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any], P: Mapping[str, Any], *,
+                    outcomes: Mapping[str, str], seg: str | None, order, conf: float, top_box: int) -> None:
+    """Notebook 03's key-driver sections: relative weights and dominance, the other outcomes, drivers per tier,
+    importance–performance analysis (IPA) overall and per tier; results keys as docs/results.md says.
+
+    Without two scales or two driver items the sections are not applicable: one note, empty driver keys and
+    ``r2`` null, instead of a failed playbook (a survey with outcomes only still gets its KPIs and tiers).
+    """
+    import pandas as pd
+
+    from . import drivers
+    from .errors import AnalysisError
+    from .report import fmt_num, fmt_pct
+
+    def T(key: str, **kw: Any) -> str:
+        return pb.t(f"diag.{key}", **kw)
+
+    def show(frame, **kw):
+        return show_table(pb, frame, **kw)
+
+    def dlabel(d: str) -> str:
+        return pb.scale_label(d)
+
+    pb.h2(T("sec_drivers"))
+    level, why = driver_level(survey, P["driver_level"], scales)
+    if level is None:
+        pb.note(T("no_drivers"), "info")
+        for key in ("driver_weights", "driver_weights_ci", "driver_performance", "driver_dominance",
+                    "tier_driver_weights", "ipa"):
+            pb.result(key, {})
+        pb.result("driver_outcome", P["driver_outcome"])
+        pb.result("driver_level", P["driver_level"])
+        pb.result("r2", None)
+        return
+    if why:
+        pb.note(T(why, requested=T(f"level_{P['driver_level']}"), used=T(f"level_{level}")), "info")
+    X = drivers.driver_data(df, {**survey, "scales": scales}, level)
+    lo, hi = survey["scale_range"]
+    y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
+    kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
+    perf = drivers.performance_0_100(X, lo, hi)
+    if "dominance" not in kd:
+        pb.note(T("no_dominance", p=X.shape[1]), "info")
+    pb.p(T("drivers_text", outcome=pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"]),
+           r2=fmt_num(kd.attrs["r2"], 3), n=f"{kd.attrs['n']:,}", level=T(f"level_{level}"), boot=P["n_boot"]))
+    pb.figure(drivers.plot_weights(kd, labels=[dlabel(d) for d in kd["driver"]], title=T("weights_title"),
+                                   xlabel=T("weights_x")), alt=T("weights_title"))
+    show(kd.drop(columns=["raw"]).assign(driver=kd["driver"].map(dlabel), performance=kd["driver"].map(perf)),
+         percent=["rescaled", "ci_low", "ci_high", "dominance_share"], ints=("rank",), dominance=3)
+    pb.result("driver_weights", dict(zip(kd["driver"], kd["rescaled"])))
+    pb.result("driver_weights_ci", {d: [lo_, hi_] for d, lo_, hi_ in zip(kd["driver"], kd.get("ci_low", kd["rescaled"]),
+                                                                          kd.get("ci_high", kd["rescaled"]))})
+    pb.result("driver_performance", perf)
+    pb.result("driver_dominance", dict(zip(kd["driver"], kd["dominance_share"])) if "dominance_share" in kd else {})
+    pb.result("driver_outcome", P["driver_outcome"])
+    pb.result("driver_level", level)
+    pb.result("r2", kd.attrs["r2"])
+
+    # the same drivers for the other outcomes (continuous and binary)
+    others = [o for o in ["overall", "csat", "nps"] if o in outcomes and o != P["driver_outcome"]]
+    if P["binary_outcome"] != "none":
+        others.append(P["binary_outcome"])
+    comp_rows = {}
+    for o in others:
+        try:
+            t = drivers.key_drivers(X, drivers.outcome_series(df, survey, o, top_box=top_box), outcome=o)
+            comp_rows[pb.label(f"diag.outcome_{o}", o) + f" (R² {t.attrs['r2']:.2f})"] = dict(zip(t["driver"], t["rescaled"]))
+        except AnalysisError as exc:
+            pb.note(T("warn_outcome", outcome=o, reason=exc.message), "warn")
+    if comp_rows:
+        pb.h3(T("sec_outcomes"))
+        pb.p(T("outcomes_text"))
+        ct = pd.DataFrame(comp_rows)
+        ct.insert(0, pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"])
+                  + f" (R² {kd.attrs['r2']:.2f})", kd.set_index("driver")["rescaled"])
+        show(ct.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(ct.columns))
+
+    # per tier, when the sample allows
+    tier_w = {}
+    if seg and seg in df.columns:
+        pb.h3(T("sec_tier_drivers"))
+        tier_w, skipped = drivers.drivers_by_group(X, y, df[seg], order=order, min_n=P["min_driver_n"], lo=lo, hi=hi,
+                                                   outcome=P["driver_outcome"])
+        for t, reason in skipped.items():
+            pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), reason=reason, min=P["min_driver_n"]), "info")
+        if tier_w:
+            tw = pd.DataFrame({pb.tier_label(t): v["weights"] for t, v in tier_w.items()})
+            show(tw.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(tw.columns))
+    pb.result("tier_driver_weights", {t: v["weights"] for t, v in tier_w.items()})
+
+    # importance-performance analysis
+    pb.h2(T("sec_ipa"))
+    ipa = drivers.ipa(dict(zip(kd["driver"], kd["rescaled"])), perf, cross=P["ipa_cross"])
+    qlabels = {q: T(f"quad_{q}") for q in drivers.IPA_QUADRANTS}
+    pb.p(T("ipa_text", cross=T(f"cross_{P['ipa_cross']}"), imp=fmt_pct(ipa.attrs["importance_cross"]),
+           perf=fmt_num(ipa.attrs["performance_cross"], 1)))
+    pb.figure(drivers.plot_ipa(ipa, labels={d: dlabel(d) for d in ipa["driver"]}, quadrant_labels=qlabels,
+                               title=T("ipa_title"), xlabel=T("ipa_x"), ylabel=T("ipa_y")), alt=T("ipa_title"))
+    show(ipa.assign(driver=ipa["driver"].map(dlabel), quadrant=ipa["quadrant"].map(qlabels)), percent=["importance"],
+         priority=3)
+    spread = float(ipa["performance"].max() - ipa["performance"].min())
+    if spread < P["ipa_min_spread"]:
+        pb.note(T("warn_ipa_spread", spread=fmt_num(spread, 1), min=fmt_num(P["ipa_min_spread"], 1)), "warn")
+    focus = ipa[ipa["quadrant"] == "concentrate"]
+    if len(focus):
+        pb.note(T("ipa_focus", drivers=pb.join(map(dlabel, focus["driver"]))), "info")
+    pb.result("ipa", dict(zip(ipa["driver"], ipa["quadrant"])))
+    if tier_w:
+        tq = {t: drivers.ipa(v["weights"], v["performance"], cross=P["ipa_cross"]).set_index("driver")["quadrant"]
+              for t, v in tier_w.items()}
+        tqd = pd.DataFrame(tq)
+        pb.h3(T("sec_ipa_tier"))
+        show(tqd.apply(lambda c: c.map(qlabels)).rename(columns=pb.tier_label, index=dlabel).rename_axis("driver")
+             .reset_index())
+        pb.result("tier_ipa", {t: s.to_dict() for t, s in tq.items()})

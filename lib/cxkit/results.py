@@ -168,8 +168,8 @@ class NotebookResults(_Strict):
 class Completion(_Strict):
     """Questionnaire completion over the scale items."""
 
-    complete_share: Float = _req("share of respondents who answered every scale item")
-    mean_completion: Float = _req("mean share of scale items answered")
+    complete_share: Float | None = _req("share of respondents who answered every scale item (null without items)")
+    mean_completion: Float | None = _req("mean share of scale items answered (null without items)")
     partial_n: Int = _req("respondents who left at least one scale item blank")
     empty_n: Int = _req("respondents who answered no scale item")
 
@@ -530,7 +530,7 @@ class DiagnosticsResults(NotebookResults):
     tier_share: dict[str, Float] = _req("C: share of respondents per tier (sums to 1)")
     driver_weights: dict[str, Float] = _req("C: Johnson relative weights rescaled to sum to 1")
     driver_performance: dict[str, Float] = _req("C: mean of each driver on 0–100")
-    r2: Float = _req("C: R² of the driver model")
+    r2: Float | None = _req("C: R² of the driver model (null when the key-driver sections are not applicable)")
     n: Int = _req("respondents in the response file")
     satisfaction_0_100: Float = _req("overall satisfaction on 0–100")
     csat_mean: Float | None = _req("CSAT mean on its own scale (null without a CSAT outcome)")

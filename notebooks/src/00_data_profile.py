@@ -86,9 +86,12 @@ pb.result("out_of_range", dict(zip(oor["column"], oor["n"])))
 
 # %%
 pb.h2(pb.t("profile.sec_dist"))
-dist = profile.distribution(df, items, lo, hi)
-pb.figure(profile.plot_distribution(dist, title=pb.t("profile.dist_title"), xlabel=pb.t("profile.dist_x"),
-                                    legend_title=pb.t("profile.dist_legend")), alt=pb.t("profile.dist_title"))
+if items:
+    dist = profile.distribution(df, items, lo, hi)
+    pb.figure(profile.plot_distribution(dist, title=pb.t("profile.dist_title"), xlabel=pb.t("profile.dist_x"),
+                                        legend_title=pb.t("profile.dist_legend")), alt=pb.t("profile.dist_title"))
+else:
+    pb.note(pb.t("profile.no_items"), "info")
 
 # %%
 pb.h2(pb.t("profile.sec_warnings"))

@@ -15,9 +15,9 @@ run_dir = ""
 # %%
 import pandas as pd
 
-from cxkit import drivers, metrics, tiers
+from cxkit import diagnostics, drivers, metrics, tiers
 from cxkit.diagnostics import show_table
-from cxkit.errors import AnalysisError, CxError
+from cxkit.errors import CxError
 from cxkit.report import start, fmt_num, fmt_pct
 
 pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
@@ -253,93 +253,8 @@ else:
 # ## Key drivers
 
 # %%
-pb.h2(T("sec_drivers"))
-level = P["driver_level"]
-X = drivers.driver_data(df, {**survey, "scales": scales}, level)
-lo, hi = survey["scale_range"]
-dlabel = lambda d: pb.scale_label(d)  # noqa: E731
-y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
-kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
-perf = drivers.performance_0_100(X, lo, hi)
-if "dominance" not in kd:
-    pb.note(T("no_dominance", p=X.shape[1]), "info")
-pb.p(T("drivers_text", outcome=pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"]),
-       r2=fmt_num(kd.attrs["r2"], 3), n=f"{kd.attrs['n']:,}", level=T(f"level_{level}"), boot=P["n_boot"]))
-pb.figure(drivers.plot_weights(kd, labels=[dlabel(d) for d in kd["driver"]], title=T("weights_title"),
-                               xlabel=T("weights_x")), alt=T("weights_title"))
-show(kd.drop(columns=["raw"]).assign(driver=kd["driver"].map(dlabel), performance=kd["driver"].map(perf)),
-     percent=["rescaled", "ci_low", "ci_high", "dominance_share"], ints=("rank",), dominance=3)
-pb.result("driver_weights", dict(zip(kd["driver"], kd["rescaled"])))
-pb.result("driver_weights_ci", {d: [lo_, hi_] for d, lo_, hi_ in zip(kd["driver"], kd.get("ci_low", kd["rescaled"]),
-                                                                      kd.get("ci_high", kd["rescaled"]))})
-pb.result("driver_performance", perf)
-pb.result("driver_dominance", dict(zip(kd["driver"], kd["dominance_share"])) if "dominance_share" in kd else {})
-pb.result("driver_outcome", P["driver_outcome"])
-pb.result("driver_level", level)
-pb.result("r2", kd.attrs["r2"])
-
-# %%
-# the same drivers for the other outcomes (continuous and binary)
-others = [o for o in ["overall", "csat", "nps"] if o in outcomes and o != P["driver_outcome"]]
-if P["binary_outcome"] != "none":
-    others.append(P["binary_outcome"])
-comp_rows = {}
-for o in others:
-    try:
-        t = drivers.key_drivers(X, drivers.outcome_series(df, survey, o, top_box=top_box), outcome=o)
-        comp_rows[pb.label(f"diag.outcome_{o}", o) + f" (R² {t.attrs['r2']:.2f})"] = dict(zip(t["driver"], t["rescaled"]))
-    except AnalysisError as exc:
-        pb.note(T("warn_outcome", outcome=o, reason=exc.message), "warn")
-if comp_rows:
-    pb.h3(T("sec_outcomes"))
-    pb.p(T("outcomes_text"))
-    ct = pd.DataFrame(comp_rows)
-    ct.insert(0, pb.label(f"diag.outcome_{P['driver_outcome']}", P["driver_outcome"])
-              + f" (R² {kd.attrs['r2']:.2f})", kd.set_index("driver")["rescaled"])
-    show(ct.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(ct.columns))
-
-# %%
-# per tier, when the sample allows
-tier_w = {}
-if seg and seg in df.columns:
-    pb.h3(T("sec_tier_drivers"))
-    tier_w, skipped = drivers.drivers_by_group(X, y, df[seg], order=order, min_n=P["min_driver_n"], lo=lo, hi=hi,
-                                               outcome=P["driver_outcome"])
-    for t, why in skipped.items():
-        pb.note(T("warn_tier_drivers", tier=pb.tier_label(t), reason=why, min=P["min_driver_n"]), "info")
-    if tier_w:
-        tw = pd.DataFrame({pb.tier_label(t): v["weights"] for t, v in tier_w.items()})
-        show(tw.rename(index=dlabel).rename_axis("driver").reset_index(), percent=list(tw.columns))
-pb.result("tier_driver_weights", {t: v["weights"] for t, v in tier_w.items()})
-
-# %% [markdown]
-# ## Importance-performance analysis
-
-# %%
-pb.h2(T("sec_ipa"))
-ipa = drivers.ipa(dict(zip(kd["driver"], kd["rescaled"])), perf, cross=P["ipa_cross"])
-qlabels = {q: T(f"quad_{q}") for q in drivers.IPA_QUADRANTS}
-pb.p(T("ipa_text", cross=T(f"cross_{P['ipa_cross']}"), imp=fmt_pct(ipa.attrs["importance_cross"]),
-       perf=fmt_num(ipa.attrs["performance_cross"], 1)))
-pb.figure(drivers.plot_ipa(ipa, labels={d: dlabel(d) for d in ipa["driver"]}, quadrant_labels=qlabels,
-                           title=T("ipa_title"), xlabel=T("ipa_x"), ylabel=T("ipa_y")), alt=T("ipa_title"))
-show(ipa.assign(driver=ipa["driver"].map(dlabel), quadrant=ipa["quadrant"].map(qlabels)), percent=["importance"],
-     priority=3)
-spread = float(ipa["performance"].max() - ipa["performance"].min())
-if spread < P["ipa_min_spread"]:
-    pb.note(T("warn_ipa_spread", spread=fmt_num(spread, 1), min=fmt_num(P["ipa_min_spread"], 1)), "warn")
-focus = ipa[ipa["quadrant"] == "concentrate"]
-if len(focus):
-    pb.note(T("ipa_focus", drivers=pb.join(map(dlabel, focus["driver"]))), "info")
-pb.result("ipa", dict(zip(ipa["driver"], ipa["quadrant"])))
-if tier_w:
-    tq = {t: drivers.ipa(v["weights"], v["performance"], cross=P["ipa_cross"]).set_index("driver")["quadrant"]
-          for t, v in tier_w.items()}
-    tqd = pd.DataFrame(tq)
-    pb.h3(T("sec_ipa_tier"))
-    show(tqd.apply(lambda c: c.map(qlabels)).rename(columns=pb.tier_label, index=dlabel).rename_axis("driver")
-         .reset_index())
-    pb.result("tier_ipa", {t: s.to_dict() for t, s in tq.items()})
+diagnostics.driver_sections(pb, df, survey, scales, P, outcomes=outcomes, seg=seg, order=order, conf=conf,
+                            top_box=top_box)
 
 # %% [markdown]
 # ## Kano
@@ -372,14 +287,14 @@ pb.h2(T("sec_servqual"))
 pre = P["expectation_prefix"]
 dims = [d for d in scales if f"{pre}{d}" in df.columns]
 if dims:
-    perc = drivers.scale_scores(df, {d: scales[d] for d in dims}, lo, hi)
+    perc = drivers.scale_scores(df, {d: scales[d] for d in dims}, *survey["scale_range"])
     expc = pd.DataFrame({d: pd.to_numeric(df[f"{pre}{d}"], errors="coerce") for d in dims})
     sq = drivers.servqual_gaps(perc, expc, conf=conf)
     pb.p(T("servqual_text"))
-    show(sq.assign(dimension=sq["dimension"].map(dlabel)), prefix="col_sq_", digits=2, p_value=4)
+    show(sq.assign(dimension=sq["dimension"].map(pb.scale_label)), prefix="col_sq_", digits=2, p_value=4)
     worst = sq.sort_values("gap").iloc[0]
     if worst["gap"] < 0:
-        pb.note(T("servqual_worst", dim=dlabel(worst["dimension"]), gap=fmt_num(worst["gap"], 2)), "info")
+        pb.note(T("servqual_worst", dim=pb.scale_label(worst["dimension"]), gap=fmt_num(worst["gap"], 2)), "info")
     pb.result("servqual_gaps", dict(zip(sq["dimension"], sq["gap"])))
 else:
     pb.note(T("no_servqual", prefix=pre), "info")
