@@ -26,7 +26,7 @@ PARAM_CASES = [c for c in CASES if "data" not in c]
 
 
 def test_corpus_size_and_shape():
-    assert len(CASES) >= 30 and len({c["id"] for c in CASES}) == len(CASES)
+    assert len(CASES) >= 80 and len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         e = c["expect"]
         assert e["exit"] in (0, 2) and e["messages"] and e["run"] in ("failed", "ok", "config", "skip"), c["id"]

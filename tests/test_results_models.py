@@ -252,8 +252,8 @@ def test_every_notebook_has_required_and_optional_keys_where_documented():
 def test_null_only_where_the_doc_allows_it():
     ok = {**_example("03_diagnostics"), "kpi_composite": None, "csat_0_100": None}
     assert R.dump(R.validate("03_diagnostics", ok)) == ok
-    bad = {**_example("03_diagnostics"), "r2": None}
-    assert "r2: expected a number (int or float), got null" in _error("03_diagnostics", bad)
+    bad = {**_example("03_diagnostics"), "n": None}
+    assert "n: expected an integer, got null" in _error("03_diagnostics", bad)
     # a key that may be left out is not therefore nullable
     bad = {**_example("04_root_cause"), "top20_touchpoint_share": None}
     assert "top20_touchpoint_share: null is not allowed" in _error("04_root_cause", bad)

@@ -57,6 +57,8 @@ class NotebookSpec:
             if sub and isinstance(v, Mapping):
                 v = v.get(sub)
             absent = v in (None, "", [], {})
+            if key == "survey.outcomes" and isinstance(v, Mapping):
+                absent = not any(v.values())       # every role unset
             if not absent and not sub and head not in INPUT_KEYS and provided is not None:
                 absent = head not in provided
             if absent:
@@ -77,7 +79,7 @@ SPECS: dict[str, NotebookSpec] = {s.name: s for s in (
     NotebookSpec("02_reliability", sections=("survey", "reliability") + _READ,
                  inputs=("responses", "retest_responses"), requires=("responses", "survey.scales")),
     NotebookSpec("03_diagnostics", sections=("survey", "diagnostics", "targets", "reliability") + _READ,
-                 inputs=("responses", "previous_responses"), requires=("responses",),
+                 inputs=("responses", "previous_responses"), requires=("responses", "survey.outcomes"),
                  upstream=("02_reliability",)),
     NotebookSpec("04_root_cause", sections=("root_cause",) + _READ, inputs=("complaints",),
                  requires=("complaints",)),

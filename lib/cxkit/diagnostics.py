@@ -6,8 +6,8 @@ validate the section before any kernel starts. The computations live in
 
 Example
 -------
->>> DiagnosticsParams.model_validate({}).driver_outcome
-'overall'
+>>> DiagnosticsParams.model_validate({}).driver_outcome is None     # the satisfaction outcome
+True
 >>> from pydantic import ValidationError
 >>> try:
 ...     DiagnosticsParams.model_validate({"kpi_composite": {"weights": {"satisfaction": 0.5, "nps": 0.4}}})
@@ -116,7 +116,8 @@ class DiagnosticsParams(_Strict):
     padjust: Literal["holm", "bonferroni", "fdr_bh", "sidak", "hommel"] = "holm"
     segments: list[str] = Field(default_factory=list)   # extra segment columns (besides survey.segment_column)
     # key drivers
-    driver_outcome: str = "overall"
+    driver_outcome: str | None = Field(None, description="outcome of the key-driver model (default: the "
+                                       "satisfaction outcome: overall, else csat, else nps, else ces)")
     binary_outcome: Literal["promoter", "satisfied", "none"] = "promoter"
     driver_level: Literal["scales", "items"] = "scales"
     n_boot: int = Field(300, ge=0, le=5000)
@@ -215,7 +216,10 @@ def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any]
     def dlabel(d: str) -> str:
         return pb.scale_label(d)
 
+    from .metrics import satisfaction_column
+
     pb.h2(T("sec_drivers"))
+    P = {**P, "driver_outcome": P.get("driver_outcome") or satisfaction_column(outcomes)[0]}
     level, why = driver_level(survey, P["driver_level"], scales)
     if level is None:
         pb.note(T("no_drivers"), "info")

@@ -311,6 +311,13 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, format: str 
             if recs:
                 heads = [h.strip() for h in recs[0]]
                 dups = sorted({h for h in heads if heads.count(h) > 1})
+                wider = len(recs) > 1 and len(recs[1]) > 2 * max(1, sum(1 for h in heads if h))
+                if "" in dups or (wider and "" in heads):
+                    raise DataError(f"line {header_row} has {sum(1 for h in heads if not h)} empty column name(s)"
+                                    + (" and the next line is much wider: it looks like a title or banner" if wider else ""),
+                                    file=file, rows=[header_row],
+                                    hint="if the column names are on a later line, set input.<file>.header_row to it "
+                                         "(e.g. header_row: 3); otherwise name every column")
                 if dups:
                     raise DataError(f"duplicate column name(s) in the header: {', '.join(map(repr, dups))}", file=file,
                                     rows=[1], hint="each column header must be unique; rename the copies")

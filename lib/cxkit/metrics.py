@@ -440,15 +440,18 @@ def kpi_composite(scores: Mapping[str, float], weights: Mapping[str, float] = KP
 
 # --------------------------------------------------------------------------- scorecard
 def satisfaction_column(outcomes: Mapping[str, str | None]) -> tuple[str, str]:
-    """Which outcome is "satisfaction on 0–100": ``overall`` when the survey has it, else CSAT.
+    """Which outcome is "satisfaction on 0–100": ``overall`` when the survey has it, else CSAT rescaled,
+    else the NPS on 0–100 ((NPS + 100) / 2), else CES as ease (100 · (7 − mean) / 6).
 
-    Returns ``(outcome key, column)``.
+    Returns ``(outcome key, column)``; raises :class:`ConfigError` when the survey has no outcome.
+
+    >>> satisfaction_column({"nps": "NPS_SCORE"})
+    ('nps', 'NPS_SCORE')
     """
-    if outcomes.get("overall"):
-        return "overall", str(outcomes["overall"])
-    if outcomes.get("csat"):
-        return "csat", str(outcomes["csat"])
-    raise ConfigError("survey.outcomes: neither 'overall' nor 'csat' is set; diagnostics needs one of them")
+    for key in ("overall", "csat", "nps", "ces"):
+        if outcomes.get(key):
+            return key, str(outcomes[key])
+    raise ConfigError("survey.outcomes: no outcome is set (overall, csat, nps or ces); diagnostics needs one of them")
 
 
 def kpi_values(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Mapping[str, Sequence[float]], *,
@@ -479,7 +482,8 @@ def kpi_values(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Map
             lo_, hi_ = _t_interval(x, conf)
             out.update({"overall": float(x.mean()), "overall_low": lo_, "overall_high": hi_})
     key, _ = satisfaction_column(outcomes)
-    out["satisfaction"] = out["overall"] if key == "overall" else out["csat_0_100"]
+    out["satisfaction"] = out.get({"overall": "overall", "csat": "csat_0_100", "nps": "nps_0_100",
+                                   "ces": "ces_ease_0_100"}[key], float("nan"))
     return out
 
 

@@ -72,12 +72,70 @@ class ReliabilityParams(_Strict):
     cfa: bool = True
     icc_type: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
     scales: list[str] | None = Field(None, description="scales to analyse (default: all in survey.scales)")
+    min_n_scale: int = Field(
+        30, ge=3, description="respondents a scale needs for its alpha, omega and split-half (Johanson & Brooks 2010: "
+                              "30 for a pilot; the Feldt interval of alpha is very wide below)")
+    min_n_efa: int = Field(
+        100, ge=3, description="respondents the whole-instrument factor analyses (KMO, Bartlett, parallel analysis, "
+                               "EFA, omega hierarchical) need at least (Gorsuch 1983: 100 and 5 per item)")
+    min_n_efa_per_item: float = Field(
+        5.0, ge=0, description="... and per item: the EFA needs max(min_n_efa, min_n_efa_per_item × items)")
+    min_n_cfa: int = Field(
+        100, ge=3, description="complete responses the CFA needs at least (Boomsma 1985: below 100 ML estimation "
+                               "often fails to converge or gives improper solutions)")
+    min_n_cfa_per_parameter: float = Field(
+        5.0, ge=0, description="... and per free parameter (Bentler & Chou 1987: 5 under normal theory): the CFA "
+                               "needs max(min_n_cfa, min_n_cfa_per_parameter × free parameters)")
+    min_n_icc: int = Field(
+        30, ge=3, description="respondents matched in both waves a test-retest ICC needs (Koo & Li 2016: at "
+                              "least 30 for a reliability study)")
+
+
+class SampleTooSmall(AnalysisError):
+    """An analysis was skipped because its data have fewer respondents than its minimum n.
+
+    ``what`` names the analysis (``scale``, ``efa``, ``cfa``, ``icc``), ``n`` the respondents it would
+    rest on and ``minimum`` the number it needs; the playbook turns these into its own sentence.
+    """
+
+    def __init__(self, message: str, *, what: str, n: int, minimum: int, hint: str | None = None, **extra: Any):
+        super().__init__(message, hint=hint)
+        self.what, self.n, self.minimum, self.extra = what, int(n), int(minimum), extra
+
+    def info(self) -> dict[str, Any]:
+        """``{"n", "min", **extra}`` for the playbook's skip note."""
+        return {"n": self.n, "min": self.minimum, **self.extra}
+
+
+def min_n_efa(p: ReliabilityParams, n_items: int) -> int:
+    """Respondents the whole-instrument factor analyses need: ``max(min_n_efa, ⌈min_n_efa_per_item × items⌉)``.
+
+    Gorsuch (1983) asks for at least 100 respondents and 5 per variable; MacCallum, Widaman, Zhang &
+    Hong (1999) show that no single ratio suffices, so both floors are parameters.
+
+    >>> min_n_efa(ReliabilityParams(), 12), min_n_efa(ReliabilityParams(), 30)
+    (100, 150)
+    """
+    return max(p.min_n_efa, math.ceil(p.min_n_efa_per_item * n_items))
+
+
+def min_n_cfa(p: ReliabilityParams, n_free: int) -> int:
+    """Complete responses the CFA needs: ``max(min_n_cfa, ⌈min_n_cfa_per_parameter × free parameters⌉)``.
+
+    Boomsma (1985): with fewer than 100 cases ML estimation often fails or gives improper solutions;
+    Bentler & Chou (1987): at least 5 cases per free parameter under normal theory. Free parameters
+    are counted by :func:`cxkit.validity.cfa_size`.
+
+    >>> min_n_cfa(ReliabilityParams(), 21), min_n_cfa(ReliabilityParams(), 55)
+    (105, 275)
+    """
+    return max(p.min_n_cfa, math.ceil(p.min_n_cfa_per_parameter * n_free))
 
 
 # --------------------------------------------------------------------------- preparation
 def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
                   scale_range: tuple[float, float] | None = None, scale: str = "",
-                  file: str | None = None, missing: str = "pairwise", drop_empty: bool = True):
+                  file: str | None = None, missing: str = "pairwise", drop_empty: bool = True, min_n: int = 0):
     """Check a scale's items and return them numeric, reverse-keyed, as a float DataFrame.
 
     Reverse-keyed items are recoded ``lo + hi - x`` with ``(lo, hi) = scale_range`` (psych::alpha
@@ -91,6 +149,9 @@ def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
     DataError
         an item is not in the data (all missing items named), a cell is not a number (column and
         spreadsheet rows named), or an item has no answer at all.
+    SampleTooSmall
+        fewer than ``min_n`` respondents remain (checked before the variance of the items, which a
+        handful of respondents often lack).
     AnalysisError
         an item has zero variance, or fewer respondents than items remain.
 
@@ -140,6 +201,11 @@ def prepare_items(df: Any, items: Sequence[str], *, reverse: Sequence[str] = (),
         out = out[out.notna().any(axis=1)]
     if missing == "listwise":
         out = out.dropna()
+    if len(out) < min_n:
+        raise SampleTooSmall(f"{label}: only {len(out)} respondent(s) answered it ({missing} missing-data handling), "
+                             f"fewer than the {min_n} reliability.min_n_scale asks for; the scale is skipped",
+                             what="scale", n=len(out), minimum=min_n,
+                             hint="collect more responses, pool regions, or lower reliability.min_n_scale")
     sd = out.std(ddof=1)
     flat = [c for c in items if not (sd[c] > 0)]
     if flat:
@@ -275,16 +341,39 @@ def _scale_moments(xv: np.ndarray) -> dict[str, Any]:
             "score_mean": c0 + s_sum / n_s, "score_sd": float(np.sqrt((s_sq - s_sum ** 2 / n_s) / (n_s - 1)))}
 
 
+def _sqrt(v: float) -> float:
+    """Square root of a data-derived value; NaN (R's ``sqrt`` of a negative number, with psych's
+    warning) instead of ``math.sqrt``'s ValueError when it is negative or NaN.
+
+    >>> _sqrt(4.0), _sqrt(-1e-3)
+    (2.0, nan)
+    """
+    v = float(v)
+    return math.sqrt(v) if v >= 0 else float("nan")
+
+
+def _ratio(num: Any, den: float) -> Any:
+    """``num / den``, NaN where ``den`` is not positive (a variance or a root of one that is 0 or negative)."""
+    den = float(den)
+    if den > 0:
+        return num / den
+    return np.full(np.shape(num), np.nan) if np.ndim(num) else float("nan")
+
+
 def _alpha1(c: np.ndarray, r: np.ndarray) -> dict[str, float]:
+    """psych::alpha's scale-level figures of covariance ``c`` / correlation ``r``; a figure whose
+    denominator (total-score variance ``ΣC``, standardized total variance ``ΣR``, ``1 − r̄``) is not
+    positive is NaN."""
     n = c.shape[0]
-    sc, tr = c.sum(), np.trace(c)
-    sum_r = r.sum()
+    sc, tr = float(c.sum()), float(np.trace(c))
+    sum_r = float(r.sum())
     off = r[np.tril_indices(n, -1)]
     av_r = (sum_r - n) / (n * (n - 1))
     cc = c @ c
-    q = (2 * n ** 2 / ((n - 1) ** 2 * sc ** 3)) * (sc * (np.trace(cc) + tr ** 2) - 2 * tr * cc.sum())
-    return {"raw_alpha": (1 - tr / sc) * n / (n - 1), "std_alpha": (1 - n / sum_r) * n / (n - 1),
-            "g6_smc": 1 - (n - smc(r).sum()) / sum_r, "average_r": av_r, "s_n": n * av_r / (1 - av_r),
+    q = ((2 * n ** 2 / ((n - 1) ** 2 * sc ** 3)) * (sc * (np.trace(cc) + tr ** 2) - 2 * tr * cc.sum())
+         if sc > 0 else float("nan"))
+    return {"raw_alpha": (1 - _ratio(tr, sc)) * n / (n - 1), "std_alpha": (1 - _ratio(n, sum_r)) * n / (n - 1),
+            "g6_smc": 1 - _ratio(n - smc(r).sum(), sum_r), "average_r": av_r, "s_n": _ratio(n * av_r, 1 - av_r),
             "q": q, "var_r": float(np.var(off, ddof=1)) if off.size > 1 else float("nan"),
             "median_r": float(np.median(off))}
 
@@ -320,9 +409,21 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95, cov: n
       std.r ``ΣR_i / sqrt(ΣR)``; r.cor: std.r with smc on the diagonal of R (corrected for item
       overlap and reliability); r.drop: correlation with the sum of the other items (item-rest).
 
+    A figure whose square root or denominator is not positive on these data (std.r when ``ΣR ≤ 0``,
+    r.cor when items correlate negatively so that the smc-corrected sum is negative, ase when psych's
+    ``Q < 0``, r.drop when the rest score has no variance) is NaN, as R's ``sqrt`` gives it, and
+    named in ``extra["undefined"]``.
+
     Pairwise (psych's ``use = "pairwise"``) or listwise (rows dropped before) missing-data handling.
     ``cov``: the pairwise covariance matrix of ``x`` when already computed (a block of the whole
     instrument's matrix: a pairwise covariance depends only on its two items).
+
+    Raises
+    ------
+    AnalysisError
+        fewer than 2 items, two items answered together by fewer than 3 respondents, an item with
+        zero variance, or items that cancel each other out (total-score variance ``ΣC ≤ 0``: alpha
+        is undefined).
 
     References
     ----------
@@ -359,36 +460,44 @@ def alpha(x: Any, *, missing: str = "pairwise", confidence: float = 0.95, cov: n
         bad = [names[i] for i in np.flatnonzero(np.diag(c) <= 0)]
         raise AnalysisError(f"item(s) {', '.join(bad)} have zero variance; alpha is undefined")
     r = _cov2cor(c)
-    tot = _alpha1(c, r)
-    drops = []
-    for i in range(k):
-        keep = [j for j in range(k) if j != i]
-        if k > 2:
-            d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
-        else:  # psych's two-item convention
-            o = keep[0]
-            d = {"raw_alpha": c[0, 1] / c[o, o], "std_alpha": r[0, 1], "g6_smc": smc(r)[0], "average_r": r[0, 1],
-                 "s_n": r[0, 1] / (1 - r[0, 1]), "q": float("nan"), "var_r": float("nan"), "median_r": r[0, 1]}
-        d["alpha_se"] = math.sqrt(d.pop("q") / n_obs) if n_obs > k and not math.isnan(d.get("q", np.nan)) else float("nan")
-        drops.append(d)
-    drop = pd.DataFrame(drops, index=names)[["raw_alpha", "std_alpha", "g6_smc", "average_r", "s_n", "alpha_se",
-                                             "var_r", "median_r"]]
-    raw_r, mu, ni = mom["raw_r"], mom["mean"], np.diag(npair)
-    sum_r = r.sum()
-    std_r = r.sum(axis=0) / math.sqrt(sum_r)
-    rc = r.copy()
-    np.fill_diagonal(rc, smc(r))
-    r_cor = rc.sum(axis=0) / math.sqrt(rc.sum())
-    r_drop = np.array([(c[:, i].sum() - c[i, i]) / math.sqrt(c[i, i] * (np.delete(np.delete(c, i, 0), i, 1).sum()))
-                       for i in range(k)])
-    items = pd.DataFrame({"n": ni.astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
-                          "r_drop": r_drop, "mean": mu, "sd": np.sqrt(np.diag(mom["cov"]))}, index=names)
-    lo, hi = feldt_ci(tot["raw_alpha"], n_obs, k, confidence)
-    total = {"raw_alpha": tot["raw_alpha"], "std_alpha": tot["std_alpha"], "g6_smc": tot["g6_smc"],
-             "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": math.sqrt(tot["q"] / n_obs),
-             "mean": mom["score_mean"], "sd": mom["score_sd"], "median_r": tot["median_r"],
-             "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
-    return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs), extra={"cov": c})
+    if not (c.sum() > 0 and r.sum() > 0):
+        raise AnalysisError(f"items {', '.join(map(str, names))} cancel each other out: the total score has no "
+                            f"variance (sum of the item covariances {c.sum():.3g}, of the correlations {r.sum():.3g}); "
+                            "alpha is undefined", hint="check the reverse keying of the items (survey.scales reverse)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot = _alpha1(c, r)
+        drops = []
+        for i in range(k):
+            keep = [j for j in range(k) if j != i]
+            if k > 2:
+                d = _alpha1(c[np.ix_(keep, keep)], r[np.ix_(keep, keep)])
+            else:  # psych's two-item convention
+                o = keep[0]
+                d = {"raw_alpha": c[0, 1] / c[o, o], "std_alpha": r[0, 1], "g6_smc": smc(r)[0], "average_r": r[0, 1],
+                     "s_n": _ratio(r[0, 1], 1 - r[0, 1]), "q": float("nan"), "var_r": float("nan"), "median_r": r[0, 1]}
+            d["alpha_se"] = _sqrt(d.pop("q") / n_obs) if n_obs > k else float("nan")
+            drops.append(d)
+        drop = pd.DataFrame(drops, index=names)[["raw_alpha", "std_alpha", "g6_smc", "average_r", "s_n", "alpha_se",
+                                                 "var_r", "median_r"]]
+        raw_r, mu, ni = mom["raw_r"], mom["mean"], np.diag(npair)
+        sum_r = r.sum()
+        std_r = _ratio(r.sum(axis=0), _sqrt(sum_r))
+        rc = r.copy()
+        np.fill_diagonal(rc, smc(r))
+        r_cor = _ratio(rc.sum(axis=0), _sqrt(rc.sum()))
+        r_drop = np.array([_ratio(c[:, i].sum() - c[i, i], _sqrt(c[i, i] * (np.delete(np.delete(c, i, 0), i, 1).sum())))
+                           for i in range(k)])
+        items = pd.DataFrame({"n": ni.astype(int), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor,
+                              "r_drop": r_drop, "mean": mu, "sd": np.sqrt(np.diag(mom["cov"]))}, index=names)
+        lo, hi = feldt_ci(tot["raw_alpha"], n_obs, k, confidence)
+        total = {"raw_alpha": tot["raw_alpha"], "std_alpha": tot["std_alpha"], "g6_smc": tot["g6_smc"],
+                 "average_r": tot["average_r"], "s_n": tot["s_n"], "ase": _sqrt(tot["q"] / n_obs),
+                 "mean": mom["score_mean"], "sd": mom["score_sd"], "median_r": tot["median_r"],
+                 "ci_low": lo, "ci_high": hi, "n_obs": int(n_obs), "n_items": int(k)}
+    undefined = [f for f, v in (("ase", total["ase"]), ("std_r", std_r), ("r_cor", r_cor), ("r_drop", r_drop),
+                                ("raw_r", raw_r)) if not np.isfinite(v).all()]
+    return AlphaResult(total=total, drop=drop, items=items, n_obs=int(n_obs),
+                       extra={"cov": c, "undefined": undefined})
 
 
 # --------------------------------------------------------------------------- omega, split-half
@@ -448,6 +557,13 @@ def omega_total(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = N
     (McDonald 1999; Revelle & Zinbarg 2009). With one factor omega hierarchical is not defined
     (psych says so too); see :func:`cxkit.validity.composite_reliability` for the CFA-based omega.
 
+    Raises
+    ------
+    AnalysisError
+        fewer than 3 items (a one-factor model of 2 items is not identified), or the one-factor
+        solution cannot be computed (singular correlation matrix, e.g. a very small sample or an item
+        that copies another).
+
     Examples
     --------
     >>> import pandas as pd
@@ -455,8 +571,15 @@ def omega_total(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = N
     >>> 0.85 < omega_total(d) < 0.95
     True
     """
+    from .validity import numeric_guard
+
     r = _cor(x, missing) if cor is None else np.asarray(cor, dtype=float)
-    lam = minres_one_factor(r)
+    if r.shape[0] < 3:
+        raise AnalysisError("omega total needs at least 3 items (a one-factor model of 2 items is not identified)")
+    if not (np.isfinite(r).all() and r.sum() > 0):
+        raise AnalysisError("omega total: the item correlation matrix is incomplete or its items cancel out")
+    with numeric_guard("omega total (one-factor minres solution)"):
+        lam = minres_one_factor(r)
     return float(1 - (1 - lam ** 2).sum() / r.sum())
 
 
@@ -471,6 +594,8 @@ def split_half(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = No
 
     psych enumerates every split only for an even number of items (for odd k it visits half of
     them); this function always uses every split, so its max/min/mean equal psych's for even k.
+    A coefficient whose denominator is not positive (``ΣR ≤ 0``, a half score without variance, or
+    ``r = −1``) is NaN.
 
     >>> import pandas as pd
     >>> d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3], "c": [1, 3, 3, 4, 5, 2],
@@ -482,7 +607,7 @@ def split_half(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = No
 
     r = _cor_psych(x, missing) if cor is None else np.asarray(cor, dtype=float)
     k = r.shape[0]
-    total = r.sum()
+    total = float(r.sum())
     vals = []
     m = k // 2
     for a in combinations(range(k), m):
@@ -490,12 +615,16 @@ def split_half(x: Any, *, missing: str = "pairwise", cor: np.ndarray | None = No
             continue  # the same split seen from the other half
         v = np.zeros(k)
         v[list(a)] = 1
-        vals.append(4 * (v @ r @ (1 - v)) / total)
+        vals.append(_ratio(4 * (v @ r @ (1 - v)), total))
     odd = np.arange(k) % 2 == 0
     va, vb = r[np.ix_(odd, odd)].sum(), r[np.ix_(~odd, ~odd)].sum()
-    rab = r[np.ix_(odd, ~odd)].sum() / math.sqrt(va * vb)
-    return {"max": float(max(vals)), "min": float(min(vals)), "mean": float(np.mean(vals)),
-            "sb_odd_even": float(2 * rab / (1 + rab)), "n_splits": len(vals)}
+    rab = _ratio(r[np.ix_(odd, ~odd)].sum(), _sqrt(va * vb))
+    sb = _ratio(2 * rab, 1 + rab)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # all-NaN splits
+        return {"max": float(np.nanmax(vals)) if np.isfinite(vals).any() else float("nan"),
+                "min": float(np.nanmin(vals)) if np.isfinite(vals).any() else float("nan"),
+                "mean": float(np.mean(vals)), "sb_odd_even": float(sb), "n_splits": len(vals)}
 
 
 # --------------------------------------------------------------------------- item analysis
@@ -582,8 +711,11 @@ def analyse_scale(df: Any, name: str, spec: dict[str, Any], scale_range: tuple[f
 
     Returns a dict with ``x`` (prepared items), ``items`` (item analysis joined with psych's item
     statistics and alpha if dropped), ``alpha`` (:class:`AlphaResult`), ``omega_total``,
-    ``split_half`` and ``miskeyed`` (items loading negatively on the first principal component,
-    psych::alpha's keying check: :func:`miskeyed_items`).
+    ``split_half``, ``miskeyed`` (items loading negatively on the first principal component,
+    psych::alpha's keying check: :func:`miskeyed_items`) and ``notes``: the figures left undefined
+    (NaN), as ``[{"reason", "figures"}]`` with reason ``two_items`` (omega needs 3 items),
+    ``singular`` (the one-factor solution of omega cannot be computed) or ``negative`` (a square root
+    or denominator is not positive on these data, e.g. negatively correlated items: see :func:`alpha`).
     ``x`` (prepared items), ``cov`` (pairwise covariances) and ``cor`` (pairwise correlations) may be
     passed when already computed for the whole instrument (pairwise figures depend only on their
     two items, so a scale's matrices are blocks of the instrument's).
@@ -596,11 +728,27 @@ def analyse_scale(df: Any, name: str, spec: dict[str, Any], scale_range: tuple[f
     tab = ia.join(a.items[["raw_r", "std_r", "r_cor", "r_drop"]]).join(a.drop[["raw_alpha"]].rename(
         columns={"raw_alpha": "alpha_if_dropped"}))
     tab.insert(0, "reverse", [c in reverse for c in tab.index])
-    om = omega_total(x, missing=missing, cor=cor) if len(items) >= 3 else float("nan")
+    notes = []
+    if len(items) < 3:
+        om = float("nan")
+        notes.append({"reason": "two_items", "figures": ["omega"]})
+    else:
+        try:
+            om = omega_total(x, missing=missing, cor=cor)
+        except AnalysisError:
+            om = float("nan")
+            notes.append({"reason": "singular", "figures": ["omega"]})
     sh = split_half(x, missing=missing, cor=_cov2cor(a.extra["cov"]))
+    undefined = list(a.extra.get("undefined", []))
+    if not math.isfinite(sh["sb_odd_even"]):
+        undefined.append("split_half")
+    if len(items) >= 3 and not math.isfinite(om) and not notes:
+        undefined.append("omega")
+    if undefined:
+        notes.append({"reason": "negative", "figures": undefined})
     rk = cor if cor is not None else _cov2cor(a.extra["cov"])
     return {"name": name, "x": x, "items": tab, "alpha": a, "omega_total": om, "split_half": sh,
-            "miskeyed": miskeyed_items(rk, list(x.columns))}
+            "miskeyed": miskeyed_items(rk, list(x.columns)), "notes": notes}
 
 
 def recommend(res: dict[str, Any], thresholds: Thresholds | dict | None = None) -> dict[str, Any]:
@@ -621,7 +769,10 @@ def recommend(res: dict[str, Any], thresholds: Thresholds | dict | None = None) 
         out.update(item=it, action="check_keying", alpha_if_dropped=float(tab.loc[it, "alpha_if_dropped"]),
                    item_rest=float(tab.loc[it, "r_drop"]))
         return out
-    it = tab["r_drop"].idxmin()
+    rdrop = tab["r_drop"].dropna()
+    if rdrop.empty:                 # item-rest r undefined for every item: nothing to single out
+        return out
+    it = rdrop.idxmin()
     rd, ad = float(tab.loc[it, "r_drop"]), float(tab.loc[it, "alpha_if_dropped"])
     if rd < th.item_rest or (ad > a and len(tab) > 2):
         out.update(item=it, action="drop" if (ad > a and len(tab) > 2) else "revise", alpha_if_dropped=ad,
@@ -647,7 +798,8 @@ _PG_ICC = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)", "ICC1k": 
            "ICC3k": "ICC(C,k)"}
 
 def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dict[str, Any]],
-               scale_range: tuple[float, float], icc_type: str = "ICC2", confidence: float = 0.95):
+               scale_range: tuple[float, float], icc_type: str = "ICC2", confidence: float = 0.95,
+               min_n: int = 3):
     """Test-retest intraclass correlation per scale (scale scores of the same respondents in two waves).
 
     Respondents are matched on ``id_column``; ``pingouin.intraclass_corr`` (Shrout & Fleiss 1979;
@@ -655,10 +807,16 @@ def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dic
     measure) is the test-retest convention (Koo & Li 2016). pingouin reports 95% intervals only.
     Checked against ``psych::ICC``.
 
+    Returns one row per scale: ``scale``, ``n`` (respondents with a score in both waves), ``icc``,
+    ``ci_low``, ``ci_high`` and ``skipped``: ``None`` when computed, else why the ICC is NaN:
+    ``too_few`` (fewer than ``min_n`` respondents, at least 3), ``no_variance`` (every score equal)
+    or ``failed`` (pingouin could not compute it; the message is in ``error``).
+
     Raises
     ------
     DataError
-        when fewer than 3 respondents appear in both waves.
+        an id column or an item is missing from a wave, or no respondent appears in both waves
+        (the ids do not match).
     """
     import pandas as pd
     import pingouin as pg
@@ -668,42 +826,76 @@ def retest_icc(first: Any, second: Any, *, id_column: str, scales: dict[str, dic
     for which, d in (("first wave", first), ("retest", second)):
         if id_column not in d.columns:
             raise DataError(f"the {which} file has no id column '{id_column}'", column=id_column)
+        absent = [c for spec in scales.values() for c in spec["items"] if c not in d.columns]
+        if absent:
+            raise DataError(f"the {which} file lacks item(s) {', '.join(dict.fromkeys(absent))}",
+                            hint="the retest file needs the same scale items as the first wave")
     s1 = scale_scores(first, scales, scale_range).assign(_id=first[id_column].to_numpy())
     s2 = scale_scores(second, scales, scale_range).assign(_id=second[id_column].to_numpy())
     both = s1.merge(s2, on="_id", suffixes=("_1", "_2"))
-    if len(both) < 3:
-        raise DataError(f"only {len(both)} respondent(s) appear in both waves (matched on '{id_column}')",
+    if len(both) == 0:
+        raise DataError(f"only 0 respondent(s) appear in both waves (matched on '{id_column}')",
                         column=id_column, hint="check that the retest file uses the same respondent ids")
+    need = max(int(min_n), 3)
     rows = []
     for name in scales:
         pair = both[["_id", f"{name}_1", f"{name}_2"]].dropna()
-        if len(pair) < 3 or pair[[f"{name}_1", f"{name}_2"]].stack().std() == 0:
-            rows.append({"scale": name, "n": len(pair), "icc": float("nan"), "ci_low": float("nan"),
-                         "ci_high": float("nan")})
-            continue
-        long = pair.melt(id_vars="_id", var_name="wave", value_name="score")
-        icc = pg.intraclass_corr(long, targets="_id", raters="wave", ratings="score").set_index("Type")
-        key = icc_type if icc_type in icc.index else _PG_ICC[icc_type]
-        rows.append({"scale": name, "n": len(pair), "icc": float(icc.loc[key, "ICC"]),
-                     "ci_low": float(icc.loc[key, "CI95"][0]), "ci_high": float(icc.loc[key, "CI95"][1])})
+        row = {"scale": name, "n": len(pair), "icc": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"),
+               "skipped": None, "min_n": need, "error": None}
+        if len(pair) < need:
+            row["skipped"] = "too_few"
+        elif pair[[f"{name}_1", f"{name}_2"]].stack().std() == 0:
+            row["skipped"] = "no_variance"
+        else:
+            try:
+                long = pair.melt(id_vars="_id", var_name="wave", value_name="score")
+                icc = pg.intraclass_corr(long, targets="_id", raters="wave", ratings="score").set_index("Type")
+                key = icc_type if icc_type in icc.index else _PG_ICC[icc_type]
+                row.update(icc=float(icc.loc[key, "ICC"]), ci_low=float(icc.loc[key, "CI95"][0]),
+                           ci_high=float(icc.loc[key, "CI95"][1]))
+            except (AssertionError, KeyError, *_numeric_errors()) as exc:   # pingouin asserts on unbalanced data
+                row.update(skipped="failed", error=f"{type(exc).__name__}: {exc}")
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _numeric_errors() -> tuple[type[BaseException], ...]:
+    from .validity import NUMERIC_ERRORS
+
+    return NUMERIC_ERRORS
 
 
 # --------------------------------------------------------------------------- the whole suite
 def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict | None = None, *,
-              cfa: bool | None = None, seed: int = 0, file: str | None = None) -> dict[str, Any]:
+              cfa: bool | None = None, seed: int = 0, file: str | None = None,
+              require_scale: bool = True) -> dict[str, Any]:
     """Every reliability and validity figure of notebook 02, per scale and for the whole instrument.
 
-    A problem confined to one scale (zero-variance item, too few respondents, all-missing item)
-    is recorded in ``errors[scale]`` and the other scales are analysed; EFA and CFA problems go to
-    ``efa_error`` / ``cfa_error``. Only when no scale can be analysed is an error raised.
+    A problem confined to one scale (zero-variance item, too few respondents, all-missing item,
+    items that cancel out, a numerical failure) is recorded in ``errors[scale]`` and the other scales
+    are analysed; problems of the whole-instrument factor analyses (KMO, Bartlett, parallel analysis,
+    EFA) go to ``efa_error``, of omega hierarchical to ``omega_h_error``, of the CFA to ``cfa_error``.
+    No numerical exception (singular matrix, square root of a negative number...) leaves this function:
+    each becomes one of these messages (:func:`cxkit.validity.numeric_guard`).
+
+    Minimum n (:class:`ReliabilityParams`): a scale answered by fewer than ``min_n_scale``
+    respondents, an instrument whose item correlations rest on fewer than :func:`min_n_efa`
+    respondents, and a CFA with fewer than :func:`min_n_cfa` complete responses are skipped; the
+    reason goes to ``errors`` / ``efa_error`` / ``cfa_error`` as above and ``skipped`` says which were
+    skipped for their sample size: ``{"scales": {name: {n, min}}, "efa": {n, min, items} or None,
+    "cfa": {n, min, parameters} or None}``. The n of the factor analyses is the smallest number of
+    respondents behind one item correlation (the complete responses under listwise handling).
 
     Returns a dict: ``params``, ``scales`` ({name: :func:`analyse_scale` result + ``recommendation``}),
-    ``errors``, ``instrument`` (items of the analysed scales, reverse-keyed), ``kmo``, ``bartlett``,
-    ``parallel`` (table, n components), ``omega_h`` (:func:`omega_hierarchical` with one group factor
-    per scale), ``efa`` (loadings, phi), ``cfa`` (see
-    :func:`cxkit.validity.cfa`) with ``cr``, ``ave``, ``fornell_larcker``, ``htmt``, and ``verdicts``
-    (:func:`verdict_table`).
+    ``errors``, ``skipped``, ``instrument`` (items of the analysed scales, reverse-keyed), ``kmo``,
+    ``bartlett``, ``parallel`` (table, n components) — these three are set together or not at all —,
+    ``omega_h`` (:func:`omega_hierarchical` with one group factor per scale), ``efa`` (loadings, phi),
+    ``cfa`` (see :func:`cxkit.validity.cfa`) with ``cr``, ``ave``, ``fornell_larcker``, ``htmt``,
+    ``efa_error``, ``omega_h_error``, ``cfa_error`` and ``verdicts`` (:func:`verdict_table`).
+
+    When no scale can be analysed an :class:`AnalysisError` is raised (``require_scale=True``) or
+    the suite is returned with empty ``scales`` and ``verdicts`` (``require_scale=False``, notebook 02,
+    which then says so).
     """
     import pandas as pd
 
@@ -723,79 +915,150 @@ def run_suite(df: Any, survey: dict[str, Any], params: ReliabilityParams | dict 
                                 f"survey.scales has {', '.join(declared)}")
     names = [s for s in declared if p.scales is None or s in p.scales]
     out: dict[str, Any] = {"params": p, "scales": {}, "errors": {}, "efa_error": None, "cfa_error": None,
-                           "cfa": None, "efa": None, "kmo": None, "bartlett": None, "parallel": None,
-                           "omega_h": None}
+                           "omega_h_error": None, "cfa": None, "efa": None, "kmo": None, "bartlett": None,
+                           "parallel": None, "omega_h": None, "skipped": {"scales": {}, "efa": None, "cfa": None}}
+
+    def no_scale():
+        if require_scale:
+            raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+        out["instrument"] = pd.DataFrame(index=df.index[:0])
+        out["verdicts"] = verdict_table(out)
+        return out
+
     prepared = {}
     for name in names:
         spec = declared[name]
         try:
             prepared[name] = prepare_items(df, spec["items"], reverse=spec.get("reverse", []), scale_range=(lo, hi),
-                                           scale=name, file=file, missing=p.missing)
+                                           scale=name, file=file, missing=p.missing, min_n=p.min_n_scale)
+        except SampleTooSmall as exc:
+            out["errors"][name] = exc.message
+            out["skipped"]["scales"][name] = exc.info()
         except CxError as exc:
             out["errors"][name] = exc.message
     if not prepared:
-        raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+        return no_scale()
     x = pd.concat(list(prepared.values()), axis=1)
+    x = x.loc[:, ~x.columns.duplicated()]           # an item declared in two scales enters the instrument once
     if p.missing == "listwise":
         x = x.dropna()
     out["instrument"] = x
     items = list(x.columns)
     xv = x.to_numpy(dtype=float)
     cov_all = None                      # alpha computes its scale's covariances in its own single pass
-    cor_all = pairwise_cor(xv) if p.missing == "pairwise" else None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cor_all = pairwise_cor(xv) if p.missing == "pairwise" else None
     pos = {it: i for i, it in enumerate(items)}
     for name, xs in prepared.items():
         ii = [pos[c] for c in xs.columns]
         try:
-            res = analyse_scale(df, name, declared[name], (lo, hi), missing=p.missing, confidence=p.confidence,
-                                file=file, x=xs, cov=_block(cov_all, ii), cor=_block(cor_all, ii))
+            with vl.numeric_guard(f"scale '{name}'"):
+                res = analyse_scale(df, name, declared[name], (lo, hi), missing=p.missing, confidence=p.confidence,
+                                    file=file, x=xs, cov=_block(cov_all, ii), cor=_block(cor_all, ii))
+                res["recommendation"] = recommend(res, p.thresholds)
         except CxError as exc:
             out["errors"][name] = exc.message
             continue
-        res["recommendation"] = recommend(res, p.thresholds)
         out["scales"][name] = res
     if not out["scales"]:
-        raise AnalysisError("no scale could be analysed: " + "; ".join(out["errors"].values()))
+        return no_scale()
     if len(out["scales"]) < len(prepared):  # a scale failed after preparation: leave its items out
-        keep = [c for s in out["scales"] for c in prepared[s].columns]
+        keep = list(dict.fromkeys(c for s in out["scales"] for c in prepared[s].columns))
         if cor_all is not None:
             ki = [pos[c] for c in keep]
             cor_all = cor_all[np.ix_(ki, ki)]
         x = x[keep]
         out["instrument"] = x
         items = keep
+    n_scales = len(out["scales"])
+
+    # ---- whole instrument: KMO, Bartlett, parallel analysis, EFA, omega hierarchical
+    mask = x.notna().to_numpy(dtype=float)
+    n_efa = int((mask.T @ mask).min()) if len(x) else 0
+    need = min_n_efa(p, len(items))
+    r = None
     try:
+        if n_efa < need:
+            raise SampleTooSmall(
+                f"the whole-instrument factor analyses (KMO, Bartlett, parallel analysis, EFA, omega hierarchical) "
+                f"rest on {n_efa} respondent(s) (the fewest behind one item correlation), fewer than the {need} "
+                f"they need (the larger of reliability.min_n_efa = {p.min_n_efa} and "
+                f"reliability.min_n_efa_per_item = {p.min_n_efa_per_item:g} × {len(items)} items); skipped",
+                what="efa", n=n_efa, minimum=need, items=len(items),
+                hint="collect more responses or pool regions; the per-scale reliabilities above are unaffected")
         r = cor_all if cor_all is not None else _cor(x, p.missing)
         if not np.isfinite(r).all():
             raise AnalysisError("some pairs of items were never answered together; the item correlation matrix "
                                 "is incomplete", hint="use reliability.missing: listwise")
         n_complete = int(x.notna().all(axis=1).sum())
-        out["kmo"] = vl.kmo(r)
-        out["bartlett"] = vl.bartlett(r, n_complete)
-        out["parallel"] = vl.parallel_analysis(r, len(x), n_iter=p.parallel_iter, seed=seed, rule=p.parallel_rule)
-        if len(out["scales"]) >= 2 and len(items) > len(out["scales"]) + 1:
-            out["omega_h"] = omega_hierarchical(r, len(out["scales"]))
+        with vl.numeric_guard("the item correlation matrix (KMO, Bartlett, parallel analysis)"):
+            km = vl.kmo(r)
+            bart = vl.bartlett(r, n_complete)
+            par = vl.parallel_analysis(r, len(x), n_iter=p.parallel_iter, seed=seed, rule=p.parallel_rule)
+        out.update(kmo=km, bartlett=bart, parallel=par)
         if p.efa:
-            k = p.n_factors or max(1, out["parallel"][1])
+            k = p.n_factors or max(1, par[1])
             k = min(k, len(items) - 1)
-            out["efa"] = vl.efa(r, k, items=items, rotation=p.rotation, cross_loading=p.cross_loading)
-    except (CxError, np.linalg.LinAlgError) as exc:
-        out["efa_error"] = exc.message if isinstance(exc, CxError) else f"the item correlation matrix is singular ({exc})"
+            with vl.numeric_guard(f"the EFA ({k} factor(s))"):
+                out["efa"] = vl.efa(r, k, items=items, rotation=p.rotation, cross_loading=p.cross_loading)
+    except SampleTooSmall as exc:
+        out["efa_error"] = exc.message
+        out["skipped"]["efa"] = exc.info()
+    except CxError as exc:
+        out["efa_error"] = exc.message
+    if out["kmo"] is not None and n_scales >= 2 and len(items) > n_scales + 1:
+        try:
+            out["omega_h"] = omega_hierarchical(r, n_scales)
+        except CxError as exc:
+            out["omega_h_error"] = exc.message
+
+    # ---- CFA of the declared structure
     do_cfa = p.cfa if cfa is None else cfa
     if do_cfa:
         struct = {s: list(declared[s]["items"]) for s in out["scales"]}
         try:
-            res = vl.cfa(x, struct, confidence=0.90)
-            res["cr"] = vl.composite_reliability(res)
-            res["ave"] = vl.ave(res)
-            res["fornell_larcker"] = vl.fornell_larcker(res["ave"], res["phi"])
-            if len(struct) > 1:
-                res["htmt"] = vl.htmt(_cor(x, "listwise"), items, struct)
+            owners: dict[str, list[str]] = {}
+            for s, its in struct.items():
+                for it in its:
+                    owners.setdefault(it, []).append(s)
+            shared = {it: ss for it, ss in owners.items() if len(ss) > 1}
+            if shared:
+                raise AnalysisError("CFA: item(s) declared in more than one scale ("
+                                    + "; ".join(f"{it}: {', '.join(ss)}" for it, ss in shared.items())
+                                    + "); the simple-structure CFA needs each item on one scale",
+                                    hint="declare each item in one scale, or set reliability.cfa: false")
+            n_free, _ = vl.cfa_size(struct)
+            n_cc = int(x[items].notna().all(axis=1).sum())
+            need = min_n_cfa(p, n_free)
+            if n_cc < need:
+                raise SampleTooSmall(
+                    f"CFA: {n_cc} complete response(s), fewer than the {need} the model with {n_free} free parameters "
+                    f"needs (the larger of reliability.min_n_cfa = {p.min_n_cfa} and "
+                    f"reliability.min_n_cfa_per_parameter = {p.min_n_cfa_per_parameter:g} × {n_free}); skipped",
+                    what="cfa", n=n_cc, minimum=need, parameters=n_free,
+                    hint="collect more responses or pool regions; set reliability.cfa: false to hide this note")
+            with vl.numeric_guard("the CFA", hint="set reliability.cfa: false to skip the CFA"):
+                res = vl.cfa(x, struct, confidence=0.90)
+                res["cr"] = vl.composite_reliability(res)
+                res["ave"] = vl.ave(res)
+                res["fornell_larcker"] = vl.fornell_larcker(res["ave"], res["phi"])
+                if len(struct) > 1:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        res["htmt"] = vl.htmt(_cor(x, "listwise"), items, struct)
             out["cfa"] = res
+        except SampleTooSmall as exc:
+            out["cfa_error"] = exc.message
+            out["skipped"]["cfa"] = exc.info()
         except CxError as exc:
             out["cfa_error"] = exc.message
     out["verdicts"] = verdict_table(out)
     return out
+
+
+#: columns of :func:`verdict_table` (also of its empty table when no scale could be analysed)
+VERDICT_COLUMNS = ["scale", "n", "n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega", "cr", "ave",
+                   "fornell_larcker", "htmt_max", "v_alpha", "v_omega", "v_cr", "v_ave", "v_fornell_larcker",
+                   "v_htmt", "verdict", "action", "item", "alpha_if_dropped"]
 
 
 def verdict_table(suite: dict[str, Any]):
@@ -833,7 +1096,7 @@ def verdict_table(suite: dict[str, Any]):
                      **{f"v_{k}": v for k, v in checks.items()},
                      "verdict": overall_verdict(checks),
                      "action": rec["action"], "item": rec["item"], "alpha_if_dropped": rec["alpha_if_dropped"]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
 def overall_verdict(checks: dict[str, str]) -> str:
@@ -889,7 +1152,7 @@ def load_retest(params: dict[str, Any], first: Any, survey: dict[str, Any],
     second, _ = cxio.read_responses({**params, "responses": path})
     return retest_icc(first, second, id_column=survey.get("id_column", "respondent_id"),
                       scales=survey["scales"], scale_range=tuple(survey["scale_range"]), icc_type=rp.icc_type,
-                      confidence=0.95)
+                      confidence=0.95, min_n=rp.min_n_icc)
 
 
 def fmt_p(p: float) -> str:
@@ -921,23 +1184,29 @@ def omega_hierarchical(r: np.ndarray, n_factors: int) -> dict[str, Any]:
 
     from .validity import fit_minres
 
+    from .validity import numeric_guard
+
     r = np.asarray(r, dtype=float)
     if n_factors < 2:
         raise AnalysisError("omega hierarchical needs at least 2 group factors")
-    with warnings.catch_warnings():
+    if n_factors >= r.shape[0]:
+        raise AnalysisError(f"omega hierarchical: {n_factors} group factors need more than {n_factors} items")
+    with numeric_guard("omega hierarchical (Schmid-Leiman)"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fa = fit_minres(r, n_factors, rotation="varimax")
         rot = Rotator(method="oblimin")
         lam = rot.fit_transform(fa.loadings_)
-    phi = rot.phi_
-    if n_factors == 2:
-        gam = np.full(2, math.sqrt(max(phi[0, 1], 0.0)))
-    else:
-        gam = minres_one_factor(phi)
+        phi = rot.phi_
+        if n_factors == 2:
+            gam = np.full(2, math.sqrt(max(phi[0, 1], 0.0)))
+        else:
+            gam = minres_one_factor(phi)
     g = lam @ gam
     u2 = 1 - (fa.loadings_ ** 2).sum(axis=1)     # psych: uniquenesses of the (orthogonal) minres solution
     key = np.where(g < 0, -1.0, 1.0)
-    vt = (r * np.outer(key, key)).sum()
+    vt = float((r * np.outer(key, key)).sum())
+    if not (vt > 0 and np.isfinite(g).all()):
+        raise AnalysisError("omega hierarchical: the general-factor solution is undefined for these data")
     return {"omega_h": float(np.abs(g).sum() ** 2 / vt), "omega_t": float((vt - u2.sum()) / vt), "g": g,
             "n_factors": n_factors}
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
+import re
 import warnings
 from typing import Any, Sequence
 
@@ -72,6 +73,35 @@ def fit_minres(r: np.ndarray, n_factors: int, rotation: str | None = None):
     return fa
 
 
+#: what numpy, scipy, factor_analyzer and semopy raise on degenerate data (singular or non-finite matrices,
+#: zero denominators, square roots of negative numbers)
+NUMERIC_ERRORS = (np.linalg.LinAlgError, ValueError, ZeroDivisionError, FloatingPointError, OverflowError)
+
+
+@contextlib.contextmanager
+def numeric_guard(what: str, hint: str | None = None):
+    """Turn a numerical failure inside the block into an :class:`AnalysisError` naming ``what``.
+
+    numpy, scipy, factor_analyzer and semopy raise ``LinAlgError`` (singular matrix), ``ValueError``
+    (math domain error, non-finite input), ``ZeroDivisionError`` and the like on degenerate data; the
+    playbook must report *which figure* could not be computed instead of crashing. An
+    :class:`AnalysisError` raised inside the block passes through unchanged.
+
+    >>> try:
+    ...     with numeric_guard("KMO"):
+    ...         math.sqrt(-1.0)
+    ... except AnalysisError as e:
+    ...     print(e.message)
+    KMO could not be computed from these data (ValueError: math domain error)
+    """
+    try:
+        yield
+    except NUMERIC_ERRORS as exc:
+        raise AnalysisError(f"{what} could not be computed from these data ({type(exc).__name__}: {exc})",
+                            hint=hint or "check for items with almost no variance, items that copy one another, "
+                                         "or a sample that is too small") from None
+
+
 # --------------------------------------------------------------------------- sampling adequacy
 def kmo(r: np.ndarray) -> tuple[float, np.ndarray]:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item (``psych::KMO``).
@@ -88,13 +118,25 @@ def kmo(r: np.ndarray) -> tuple[float, np.ndarray]:
     0.6279
     """
     r = np.asarray(r, dtype=float)
-    inv = np.linalg.inv(r)
+    try:
+        inv = np.linalg.inv(r)
+    except np.linalg.LinAlgError:
+        raise AnalysisError("KMO: the item correlation matrix is singular (fewer respondents than items, or an "
+                            "item is a copy or a sum of others)", hint="collect more responses or drop the "
+                            "duplicated item") from None
+    if not (np.isfinite(inv).all() and (np.diag(inv) > 0).all()):
+        raise AnalysisError("KMO: the item correlation matrix is not positive definite (pairwise correlations "
+                            "that contradict one another)", hint="use reliability.missing: listwise")
     d = 1 / np.sqrt(np.diag(inv))
     q = -inv * d[:, None] * d[None, :]
     r2, q2 = r ** 2, q ** 2
     np.fill_diagonal(r2, 0)
     np.fill_diagonal(q2, 0)
-    return float(r2.sum() / (r2.sum() + q2.sum())), r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
+    den = r2.sum(axis=0) + q2.sum(axis=0)
+    if not (den > 0).all():
+        raise AnalysisError("KMO is undefined: an item is uncorrelated with every other item (and with their "
+                            "partial correlations)", hint="check that item; it may not belong to the instrument")
+    return float(r2.sum() / (r2.sum() + q2.sum())), r2.sum(axis=0) / den
 
 
 def bartlett(r: np.ndarray, n: int) -> dict[str, float]:
@@ -144,6 +186,9 @@ def parallel_analysis(r: np.ndarray, n: int, *, n_iter: int = 100, seed: int = 0
         raise ValueError(f"parallel analysis rule must be 'quantile' or 'mean', not {rule!r}")
     r = np.asarray(r, dtype=float)
     p = r.shape[0]
+    if n - 1 < p:
+        raise AnalysisError(f"parallel analysis: {n} respondents for {p} items; random correlation matrices "
+                            "need more respondents than items", hint="collect more responses or pool regions")
     obs = np.sort(np.linalg.eigvalsh(r))[::-1]
     rng = np.random.default_rng(seed)
     w = wishart(df=n - 1, scale=np.eye(p)).rvs(size=n_iter, random_state=rng).reshape(n_iter, p, p)
@@ -275,9 +320,94 @@ def fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, df: int, *, confidence
             "rmsea": rmsea, "rmsea_ci_low": lo_ci, "rmsea_ci_high": hi_ci, "srmr": srmr, "n": int(n)}
 
 
-def model_syntax(scales: dict[str, Sequence[str]]) -> str:
-    """lavaan/semopy syntax of a simple-structure CFA: ``factor =~ item1 + item2 + ...`` per scale."""
-    return "\n".join(f"{name} =~ {' + '.join(items)}" for name, items in scales.items())
+#: a name lavaan and semopy read as one variable: an ASCII letter, then ASCII letters, digits or underscores
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def syntax_names(scales: dict[str, Sequence[str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """Safe model-syntax identifiers for the items and factors of a structure: ``({item: "i1", ...},
+    {factor: "f1", ...})``, numbered in order of appearance.
+
+    lavaan and semopy read ``factor =~ item + item`` with a regular expression: a name with a space,
+    a parenthesis, a slash, a leading digit (``Inflight wifi service``, ``customer seniority (years)``,
+    ``2nd visit``) breaks the line (semopy raises SyntaxError), and a CJK name is outside lavaan's
+    rule. :func:`cfa` therefore fits the model on these identifiers and maps every result back.
+    The identifiers depend only on positions, so a data set with plain names and the same data with
+    any other names are fitted on the very same model string (identical figures).
+
+    >>> syntax_names({"服务 质量": ["Inflight wifi service", "2nd item"], "B": ["x"]})
+    ({'Inflight wifi service': 'i1', '2nd item': 'i2', 'x': 'i3'}, {'服务 质量': 'f1', 'B': 'f2'})
+    """
+    items: dict[str, str] = {}
+    for its in scales.values():
+        for it in its:
+            items.setdefault(it, f"i{len(items) + 1}")
+    return items, {f: f"f{j + 1}" for j, f in enumerate(scales)}
+
+
+def model_syntax(scales: dict[str, Sequence[str]],
+                 names: tuple[dict[str, str], dict[str, str]] | None = None) -> str:
+    """lavaan/semopy syntax of a simple-structure CFA: ``factor =~ item1 + item2 + ...`` per scale.
+
+    ``names``: the identifiers to write instead of the names, ``({item: id}, {factor: id})`` as
+    :func:`syntax_names` makes them. Without it the names are written as they are and must be
+    plain identifiers (ASCII letter first, then letters, digits, underscores).
+
+    Raises
+    ------
+    AnalysisError
+        a name cannot be written in model syntax (and ``names`` was not given).
+
+    >>> model_syntax({"visual": ["x1", "x2", "x3"]})
+    'visual =~ x1 + x2 + x3'
+    >>> model_syntax({"digital svc": ["Inflight wifi", "Online boarding"]},
+    ...              syntax_names({"digital svc": ["Inflight wifi", "Online boarding"]}))
+    'f1 =~ i1 + i2'
+    """
+    if names is None:
+        bad = [str(v) for v in [*scales, *(it for its in scales.values() for it in its)]
+               if not _IDENTIFIER.fullmatch(str(v))]
+        if bad:
+            raise AnalysisError(f"names that model syntax cannot hold: {', '.join(repr(b) for b in dict.fromkeys(bad))}",
+                                hint="pass names=syntax_names(scales) (cfa() does this itself)")
+        items_id, factor_id = {}, {}
+    else:
+        items_id, factor_id = names
+    return "\n".join(f"{factor_id.get(f, f)} =~ {' + '.join(items_id.get(i, i) for i in its)}"
+                     for f, its in scales.items())
+
+
+def cfa_size(scales: dict[str, Sequence[str]]) -> tuple[int, int]:
+    """Free parameters and degrees of freedom of the simple-structure CFA :func:`cfa` fits.
+
+    With p items and m factors (first loading of each factor fixed to 1, lavaan's marker): free
+    parameters ``q = (p − m)`` loadings ``+ p`` residual variances ``+ m(m+1)/2`` factor (co)variances;
+    ``df = p(p+1)/2 − q``.
+
+    >>> cfa_size({"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]})
+    (21, 24)
+    """
+    p = len({it for its in scales.values() for it in its})
+    m = len(scales)
+    q = 2 * p - m + m * (m + 1) // 2
+    return q, p * (p + 1) // 2 - q
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence semopy for the duration of a call: it logs to the root logger ("Fisher Information Matrix
+    is not PD...") and warns, neither of which a playbook should show."""
+    import logging
+
+    root = logging.getLogger()
+    was = root.disabled
+    root.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.disabled = was
 
 
 def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, solver: str = "L-BFGS-B",
@@ -286,49 +416,58 @@ def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, s
 
     ``x`` holds the (reverse-keyed) items; respondents with a missing answer are dropped
     (listwise, lavaan's default). Factor variances are free and the first loading of each factor is
-    fixed to 1 (lavaan's default marker). Returns a dict with ``fit`` (:func:`fit_indices`),
-    ``loadings`` (item, factor, estimate, std), ``phi`` (factor correlations), ``psi`` (factor
-    variances), ``S`` (ML sample covariance), ``n``.
+    fixed to 1 (lavaan's default marker). Items and factors may have any names: the model is fitted
+    on the identifiers of :func:`syntax_names` and every result is keyed by the original names.
+    Returns a dict with ``fit`` (:func:`fit_indices`), ``loadings`` (item, factor, estimate, std),
+    ``phi`` (factor correlations), ``psi`` (factor variances), ``S`` (ML sample covariance), ``n``,
+    ``syntax`` (the model string fitted) and ``names`` (its identifiers, :func:`syntax_names`).
 
     Raises
     ------
     AnalysisError
-        the optimiser does not converge, the implied covariance is not positive definite, or a
-        variance estimate is negative (Heywood case), with what to do.
+        too few complete responses, a model with more parameters than covariances or with none left
+        to test (0 degrees of freedom), a singular covariance matrix, an optimiser that does not
+        converge, an implied covariance that is not positive definite, or a variance estimate that
+        is negative (Heywood case) or a factor variance of zero, with what to do.
     """
-    import warnings
-
     import pandas as pd
     import semopy
 
-    items = [it for its in scales.values() for it in its]
+    items = list(dict.fromkeys(it for its in scales.values() for it in its))
     data = x[items].dropna()
     n = len(data)
-    n_par = 2 * len(items) - len(scales) + len(scales) * (len(scales) + 1) // 2
-    df = len(items) * (len(items) + 1) // 2 - n_par
+    n_par, df = cfa_size(scales)
     if n <= len(items) + 1:
-        raise AnalysisError(f"CFA: only {n} complete response(s) for {len(items)} items")
+        raise AnalysisError(f"CFA: only {n} complete response(s) for {len(items)} items",
+                            hint="collect more responses or set reliability.cfa: false")
     if df < 0:
         raise AnalysisError(f"CFA: the model has more parameters ({n_par}) than covariances; "
                             "add items (≥ 3 per factor) or drop the CFA (reliability.cfa: false)")
-    rs = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
+    if df == 0:
+        raise AnalysisError(f"CFA: the model has as many parameters ({n_par}) as covariances (0 degrees of freedom): "
+                            "it reproduces the data exactly and its fit cannot be tested",
+                            hint="a single 3-item scale is just-identified; add items or scales, or set "
+                                 "reliability.cfa: false")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rs = np.corrcoef(data.to_numpy(dtype=float), rowvar=False)
     if not np.isfinite(rs).all() or np.linalg.eigvalsh(rs).min() < 1e-8:
         same = [f"{items[i]} = {items[j]}" for i, j in zip(*np.triu_indices(len(items), 1))
                 if np.isfinite(rs[i, j]) and abs(rs[i, j]) > 0.9999]
-        what = f" (perfectly correlated: {', '.join(same[:5])})" if same else ""
+        flat = [it for it, v in zip(items, np.diag(np.cov(data.to_numpy(dtype=float), rowvar=False))) if not v > 0]
+        what = (f" (perfectly correlated: {', '.join(same[:5])})" if same else
+                f" (no variance among the complete responses: {', '.join(flat[:5])})" if flat else "")
         raise AnalysisError(f"CFA: the item covariance matrix is singular{what}; the model cannot be estimated",
                             hint="remove duplicated items or items that are sums of others; "
                                  "set reliability.cfa: false to skip the CFA")
-    model = semopy.Model(model_syntax(scales))
+    item_id, factor_id = syntax_names(scales)
+    item_of = {v: k for k, v in item_id.items()}          # identifier -> original name
+    factor_of = {v: k for k, v in factor_id.items()}
+    safe = {factor_id[f]: [item_id[i] for i in its] for f, its in scales.items()}
+    syntax = model_syntax(safe)
+    model = semopy.Model(syntax)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import logging
-            logging.getLogger().disabled, was = True, logging.getLogger().disabled
-            try:
-                opt = model.fit(data, solver=solver, options={"maxiter": max_iter})
-            finally:
-                logging.getLogger().disabled = was
+        with _quiet():
+            opt = model.fit(data.rename(columns=item_id), solver=solver, options={"maxiter": max_iter})
         sigma = model.calc_sigma()[0]
     except Exception as exc:  # semopy raises assorted numpy/scipy errors on degenerate data
         raise AnalysisError(f"CFA did not converge ({type(exc).__name__}: {exc})",
@@ -341,32 +480,41 @@ def cfa(x: Any, scales: dict[str, Sequence[str]], *, confidence: float = 0.90, s
     if np.linalg.eigvalsh(sigma).min() <= 0:
         raise AnalysisError("CFA: the model-implied covariance matrix is not positive definite",
                             hint="set reliability.cfa: false to skip the CFA")
-    ins = model.inspect(std_est=True)
-    var = ins[(ins["op"] == "~~") & (ins["lval"] == ins["rval"])]
-    neg = var[var["Estimate"].astype(float) < 0]
-    if len(neg):
-        raise AnalysisError(f"CFA: negative variance estimate for {', '.join(neg['lval'])} (Heywood case); "
-                            "the solution is improper", hint="an item may be nearly redundant or a factor have too few items")
-    order = list(model.vars["observed"])
-    s_full = np.cov(data[order].to_numpy(dtype=float), rowvar=False, ddof=0)
-    fit = fit_indices(s_full, sigma, n, df, confidence=confidence)
+    fids = list(factor_of)
+    with numeric_guard("CFA: the estimates", hint="set reliability.cfa: false to skip the CFA"), _quiet():
+        ins = model.inspect(std_est=True)
+        var = ins[(ins["op"] == "~~") & (ins["lval"] == ins["rval"])]
+        est = var["Estimate"].astype(float)
+        neg = var[(est < 0) | (var["lval"].isin(fids) & ~(est > 0))]
+        if len(neg):
+            who = [f"factor {factor_of[v]}" if v in factor_of else str(item_of.get(v, v)) for v in neg["lval"]]
+            raise AnalysisError(f"CFA: negative or zero variance estimate for {', '.join(who)} (Heywood case); "
+                                "the solution is improper",
+                                hint="an item may be nearly redundant or a factor have too few items")
+        order = [item_of[v] for v in model.vars["observed"]]
+        s_full = np.cov(data[order].to_numpy(dtype=float), rowvar=False, ddof=0)
+        fit = fit_indices(s_full, sigma, n, df, confidence=confidence)
     bad = [k for k in ("chisq", "cfi", "tli", "rmsea", "srmr") if not np.isfinite(fit[k])]
     if bad:
         raise AnalysisError(f"CFA: the fit indices {', '.join(bad)} cannot be computed for this solution",
                             hint="set reliability.cfa: false to skip the CFA")
-    ld = ins[(ins["op"] == "~") & ins["rval"].isin(list(scales))]
-    loadings = pd.DataFrame({"item": ld["lval"].to_numpy(), "factor": ld["rval"].to_numpy(),
-                             "estimate": ld["Estimate"].astype(float).to_numpy(),
-                             "std": ld["Est. Std"].astype(float).to_numpy()})
     names = list(scales)
-    psi = pd.Series({f: float(var[var["lval"] == f]["Estimate"].iloc[0]) for f in names})
-    phi = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    cov = ins[(ins["op"] == "~~") & (ins["lval"] != ins["rval"]) & ins["lval"].isin(names)]
-    for _, row in cov.iterrows():
-        v = float(row["Estimate"]) / math.sqrt(psi[row["lval"]] * psi[row["rval"]])
-        phi.loc[row["lval"], row["rval"]] = phi.loc[row["rval"], row["lval"]] = v
+    with numeric_guard("CFA: the loadings and factor correlations", hint="set reliability.cfa: false to skip the CFA"):
+        ld = ins[(ins["op"] == "~") & ins["rval"].isin(fids) & ins["lval"].isin(list(item_of))]
+        loadings = pd.DataFrame({"item": [item_of[v] for v in ld["lval"]], "factor": [factor_of[v] for v in ld["rval"]],
+                                 "estimate": ld["Estimate"].astype(float).to_numpy(),
+                                 "std": ld["Est. Std"].astype(float).to_numpy()})
+        psi = pd.Series([float(var.loc[var["lval"] == factor_id[f], "Estimate"].iloc[0]) for f in names],
+                        index=names, dtype=float)
+        phi = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
+        cov = ins[(ins["op"] == "~~") & (ins["lval"] != ins["rval"]) & ins["lval"].isin(fids)]
+        for a, b, e in zip(cov["lval"], cov["rval"], cov["Estimate"].astype(float)):
+            fa, fb = factor_of[a], factor_of[b]
+            v = e / math.sqrt(psi[fa] * psi[fb])
+            phi.loc[fa, fb] = phi.loc[fb, fa] = v
     s = pd.DataFrame(s_full, index=order, columns=order)
-    return {"fit": fit, "loadings": loadings, "phi": phi, "psi": psi, "S": s, "n": n, "syntax": model_syntax(scales)}
+    return {"fit": fit, "loadings": loadings, "phi": phi, "psi": psi, "S": s, "n": n, "syntax": syntax,
+            "names": (item_id, factor_id)}
 
 
 def composite_reliability(res: dict[str, Any]) -> dict[str, float]:
@@ -376,12 +524,14 @@ def composite_reliability(res: dict[str, Any]) -> dict[str, float]:
 
     with unstandardized loadings λ, factor variance ψ and the observed (ML) covariance matrix
     ``S_f`` of the factor's items (semTools' default ``obs.var = TRUE``; Bentler 2009, Raykov 1997).
+    NaN when the denominator (the variance of the factor's sum score) is not positive.
     """
     ld, psi, s = res["loadings"], res["psi"], res["S"]
     out = {}
     for f, grp in ld.groupby("factor", sort=False):
         it = list(grp["item"])
-        out[f] = float(grp["estimate"].sum() ** 2 * psi[f] / s.loc[it, it].to_numpy().sum())
+        den = float(s.loc[it, it].to_numpy().sum())
+        out[f] = float(grp["estimate"].sum() ** 2 * psi[f] / den) if den > 0 else float("nan")
     return out
 
 
@@ -390,29 +540,34 @@ def ave(res: dict[str, Any]) -> dict[str, float]:
 
     .. math:: AVE_f = \\frac{\\sum_i \\lambda_i^2 \\psi_f}{\\sum_i s_{ii}}
 
-    (explained variance over observed item variances, semTools' ``obs.var = TRUE``).
+    (explained variance over observed item variances, semTools' ``obs.var = TRUE``). NaN when the
+    items have no variance.
     """
     ld, psi, s = res["loadings"], res["psi"], res["S"]
     out = {}
     for f, grp in ld.groupby("factor", sort=False):
         it = list(grp["item"])
-        out[f] = float((grp["estimate"] ** 2).sum() * psi[f] / np.diag(s.loc[it, it].to_numpy()).sum())
+        den = float(np.diag(s.loc[it, it].to_numpy()).sum())
+        out[f] = float((grp["estimate"] ** 2).sum() * psi[f] / den) if den > 0 else float("nan")
     return out
 
 
 def fornell_larcker(ave_: dict[str, float], phi: Any):
     """Fornell-Larcker table: sqrt(AVE) on the diagonal, factor correlations below; and per factor
-    whether sqrt(AVE) exceeds its largest absolute correlation with another factor."""
+    whether sqrt(AVE) exceeds its largest absolute correlation with another factor (False when AVE
+    is missing or negative: sqrt(AVE) is then shown as NaN)."""
     import pandas as pd
 
     names = list(phi.index)
     tab = phi.copy().astype(float)
     ok = {}
     for f in names:
-        tab.loc[f, f] = math.sqrt(ave_[f])
+        a = ave_.get(f, float("nan"))
+        root = math.sqrt(a) if a >= 0 else float("nan")
+        tab.loc[f, f] = root
         others = phi.loc[f, [g for g in names if g != f]].abs()
-        ok[f] = bool(math.sqrt(ave_[f]) > (others.max() if len(others) else 0))
-    return tab, pd.Series(ok)
+        ok[f] = bool(root > (others.max() if len(others) else 0))
+    return tab, pd.Series(ok, dtype=bool)
 
 
 def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]], *, htmt2: bool = True):
@@ -425,7 +580,8 @@ def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]], 
     .. math:: HTMT_{ab} = \\frac{M(|r_{ij}|: i∈a, j∈b)}{\\sqrt{M(|r_{ij}|: i<j∈a)\\, M(|r_{ij}|: i<j∈b)}}
 
     semTools computes ``r`` from complete cases (``lavCor(missing = "listwise")``): pass that matrix.
-    Values ≥ .85 (or .90) signal poor discriminant validity.
+    Values ≥ .85 (or .90) signal poor discriminant validity. A pair is NaN when a scale's items are
+    uncorrelated with one another (monotrait mean 0: the ratio is undefined).
 
     >>> r = np.array([[1, .6, .2], [.6, 1, .3], [.2, .3, 1]])
     >>> round(float(htmt(r, ["a", "b", "c"], {"f": ["a", "b"], "g": ["c", "c"]}, htmt2=False).loc["f", "g"]), 4)
@@ -435,7 +591,11 @@ def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]], 
 
     idx = {it: i for i, it in enumerate(items)}
     r = np.abs(np.asarray(r, dtype=float))
-    mean = (lambda v: float(np.exp(np.log(v).mean()))) if htmt2 else (lambda v: float(np.mean(v)))
+
+    def mean(v):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.exp(np.log(v).mean())) if htmt2 else float(np.mean(v))
+
     names = list(scales)
     mono = {}
     for f in names:
@@ -447,7 +607,8 @@ def htmt(r: np.ndarray, items: Sequence[str], scales: dict[str, Sequence[str]], 
         for b in names:
             if a != b:
                 ia, ib = [idx[i] for i in scales[a]], [idx[i] for i in scales[b]]
-                out.loc[a, b] = mean(r[np.ix_(ia, ib)].ravel()) / math.sqrt(mono[a] * mono[b])
+                den = mono[a] * mono[b]
+                out.loc[a, b] = mean(r[np.ix_(ia, ib)].ravel()) / math.sqrt(den) if den > 0 else float("nan")
     return out
 
 

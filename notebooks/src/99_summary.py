@@ -29,7 +29,7 @@ for r, problem in unreadable.items():
 
 # %%
 survey = pb.params["survey"]
-kpis = summary.region_kpis(frames, survey["outcomes"], csat_range=tuple(survey["outcome_ranges"]["csat"]))
+kpis = summary.region_kpis(frames, survey["outcomes"], csat_range=tuple(survey["outcome_ranges"].get("csat", (1, 5))))
 pb.h2(pb.t("summary.sec_kpi"))
 pb.table(summary.kpi_display(kpis, labels, {k: pb.t(f"summary.col_{k}") for k in ("region", "n", "csat", "top2", "nps")}))
 better, worse = summary.significant_regions(kpis, "csat_0_100", "p_csat")

@@ -78,6 +78,17 @@ FILES = {
     "warn_out_of_range.csv": lambda: _csv(HEAD, _set(_rows(), 3, "csat", "9")),
     "pii_in_cell.csv": lambda: _csv(HEAD, _set(_rows(), 13, "ces", "call me 13812345678 / li.na@example.cn")),
     "xss_label.csv": lambda: _csv(HEAD, _set(_labels(), 5, "csat", "<script>alert(1)</script>")),
+    # issue 15: client-export shapes
+    "clean.csv": lambda: BASE,
+    "banner_rows.csv": lambda: "Customer survey export,,\nexported 2026-11-01 by the survey platform,,\n" + BASE,
+    "zero_na.csv": lambda: _csv(HEAD, _set(_set(_set(_rows(), 3, "rel1", "0"), 7, "rel1", "0"), 9, "val2", "0")),
+    "no_id.csv": lambda: _drop_col("respondent_id"),
+    "csat_unmapped_text.csv": lambda: _csv(HEAD, [_set([r], 2, "csat", "Very happy")[0] for r in _rows()]),
+    "overall_decimal_commas.csv": lambda: _csv(HEAD, [_set([r], 2, "overall", '"' + r[HEAD.index("overall")].replace(".", ",") + '"')[0]
+                                                      for r in _rows()]),
+    "nps_text_endpoints.csv": lambda: _csv(HEAD, _set(_set(_rows(), 2, "nps", "10 - extremely likely"), 5, "nps",
+                                                      "0 - not at all likely")),
+    "korean_cp949_header.csv": lambda: ("귀하의 성별,만족도\n여,5\n남,4\n" * 1).encode("cp949"),
 }
 
 
