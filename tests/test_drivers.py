@@ -344,3 +344,25 @@ def test_driver_outcome_that_names_a_role_and_a_column_is_refused():
         drivers.outcome_series(df, survey, "overall")        # role overall = column ov, and a column 'overall'
     ok = drivers.outcome_series(df.drop(columns=["satisfied"]), survey, "satisfied")
     assert ok.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_tiny_sample_gets_no_driver_ranking():
+    """Issue 15: n = 5 got a driver analysis (R² 0.939) and an IPA recommendation. Below max(50, 10 per driver)
+    complete respondents the sections say why and leave the driver keys empty; at the threshold they run."""
+    from cxkit import demo, diagnostics
+    from cxkit.report import Playbook
+
+    survey = {"scale_range": (1, 5), "outcomes": {"overall": "overall"}, "outcome_ranges": {},
+              "scales": {s: {"items": items, "reverse": rev} for s, (items, rev, _) in demo.SCALES.items()},
+              "drivers": []}
+    P = diagnostics.DiagnosticsParams.model_validate({"n_boot": 0}).model_dump()
+    full = demo.make_responses("east", 20261122, n=400)
+    complete = full.dropna(subset=[it for items, _, _ in demo.SCALES.values() for it in items] + ["overall"])
+    for n, runs in ((5, False), (59, False), (60, True)):
+        pb = Playbook({"language": "en", "region": "east", "label": "East", "seed": 1}, notebook="03_diagnostics",
+                      display=False)
+        diagnostics.driver_sections(pb, complete.head(n), survey, survey["scales"], P, outcomes={"overall": "overall"},
+                                    seg=None, order=[], conf=0.95, top_box=2)
+        assert bool(pb.results["driver_weights"]) is runs, n
+        assert (pb.results["r2"] is None) is (not runs)
+        assert any("fewer than the 60 needed" in w["message"] for w in pb.warnings) is (not runs)

@@ -121,7 +121,9 @@ class DiagnosticsParams(_Strict):
     binary_outcome: Literal["promoter", "satisfied", "none"] = "promoter"
     driver_level: Literal["scales", "items"] = "scales"
     n_boot: int = Field(300, ge=0, le=5000)
-    min_driver_n: int = Field(150, ge=20)
+    min_driver_n: int = Field(150, ge=20)        # per tier
+    min_driver_n_total: int = Field(50, ge=10, description="key drivers need at least this many complete "
+                                    "respondents, and 10 per driver (Harrell 2015's events-per-variable rule)")
     ipa_cross: Literal["mean", "median"] = "mean"
     ipa_min_spread: float = Field(2.0, ge=0)   # warn when driver performance spans fewer 0-100 points
     # tiers
@@ -235,6 +237,17 @@ def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any]
     X = drivers.driver_data(df, {**survey, "scales": scales}, level)
     lo, hi = survey["scale_range"]
     y = drivers.outcome_series(df, survey, P["driver_outcome"], top_box=top_box)
+    n_ok = int((X.notna().all(axis=1) & y.notna()).sum())
+    need = max(int(P.get("min_driver_n_total", 50)), 10 * X.shape[1])
+    if n_ok < need:     # n = 5 must not get a driver ranking (R² 0.94 of noise) nor an IPA recommendation
+        pb.note(T("drivers_small_n", n=n_ok, need=need, k=X.shape[1]), "warn")
+        for key in ("driver_weights", "driver_weights_ci", "driver_performance", "driver_dominance",
+                    "tier_driver_weights", "ipa"):
+            pb.result(key, {})
+        pb.result("driver_outcome", P["driver_outcome"])
+        pb.result("driver_level", level)
+        pb.result("r2", None)
+        return
     kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
     perf = drivers.performance_0_100(X, lo, hi)
     if "dominance" not in kd:
