@@ -113,3 +113,33 @@ def test_constraints_pin_every_dependency_inside_its_range():
 def test_makefile_installs_the_tested_set():
     mk = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "-c constraints.txt" in mk and "test-latest:" in mk
+
+
+def test_no_import_cycle_in_the_library():
+    """Data flows one way (docs/ARCHITECTURE.md): no cycle among lib/cxkit modules, counting the imports inside
+    functions too (they only hide a cycle from import time). The io <-> validation cycle was broken by moving the
+    region readers into validation."""
+    import ast
+
+    lib = ROOT / "lib" / "cxkit"
+    mods = {p.stem for p in lib.glob("*.py")}
+    graph = {}
+    for p in lib.glob("*.py"):
+        deps = set()
+        for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.ImportFrom) and n.level == 1:
+                deps |= {n.module.split(".")[0]} if n.module else {a.name for a in n.names}
+        graph[p.stem] = (deps & mods) - {p.stem}
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        state[m] = 1
+        for d in sorted(graph[m]):
+            assert state.get(d) != 1, "import cycle: " + " -> ".join([*path, d])
+            if d not in state:
+                visit(d, [*path, d])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
