@@ -383,6 +383,20 @@ def test_trim_bounds_that_a_level_cannot_meet(d):
         wt.rake(d, MARGINS, trim=(1.2, 3.0))
 
 
+def test_trim_bounds_that_the_margins_jointly_cannot_meet():
+    # every level's average weight is within [0.3, 3], but a:n must stay ≤ 0.41, forcing a:m ≥ 6.3
+    df = pd.DataFrame({"x": ["a"] * 10 + ["b"] * 10, "y": ["m"] + ["n"] * 9 + ["m"] * 9 + ["n"]})
+    margins = {"x": {"a": 0.5, "b": 0.5}, "y": {"m": 0.8, "n": 0.2}}
+    with pytest.raises(DataError) as e:
+        wt.rake(df, margins, trim=(0.3, 3.0))
+    msg = str(e.value)
+    assert "still outside the trim bounds [0.3, 3]" in msg and "after 100 rounds" in msg
+    assert "checked by linear programming" in msg and "widen weighting.trim" in msg
+    w = wt.rake(df, margins, trim=(0.3, 3.0), on_failure="warn")
+    assert not w.converged and "trim bounds" in w.warnings[0]
+    assert wt.rake(df, margins, trim=(0.05, 8.0)).converged               # feasible once widened
+
+
 def test_bad_weight_and_probability_columns(d):
     bad = d.copy()
     bad.loc[5, "client_weight"] = np.nan
@@ -403,6 +417,11 @@ def test_params_validation():
                                             {"Loyal Customer": 0.7, "disloyal Customer": 0.3}}, "trim": [0.3, 3.0]})
     assert ok.trim == (0.3, 3.0) and ok.column is None
     assert wt.WeightingParams.model_validate({"margins": {"age": {1: 0.4, 2: 0.6}}}).margins == {"age": {"1": 0.4, "2": 0.6}}
+    assert not wt.WeightingParams.model_validate({}).enabled                # no section: unweighted, valid
+    assert wt.WeightingParams.model_validate({"margins": {"tier": TIER}}).method == "rake"
+    assert wt.WeightingParams.model_validate({"probabilities": "pi"}).method == "design"
+    with pytest.raises(ConfigError, match="not configured"):
+        wt.weight(pd.DataFrame({"tier": ["gold"]}), {})
     bad = [({"method": "rake"}, "needs margins"),
            ({"method": "poststratify", "margins": MARGINS}, "exactly one entry"),
            ({"method": "design"}, "needs column"),
@@ -412,8 +431,9 @@ def test_params_validation():
            ({"margins": {"tier": TIER}, "trim": [1.0, 3.0]}, "low < 1 < high"),
            ({"margins": {"tier": TIER}, "weights": "x"}, "Extra inputs"),
            ({"margins": {"tier|channel": {"gold": 1.0}}}, "one level per column"),
-           ({"margins": {"tier": {"a": 0.5, "b": 0.4}}}, "margins.tier: population shares of column 'tier' sum to 0.9"),
-           ({"method": "design", "probabilities": {"tier": {"gold": 1.5}}}, "level 'gold' of column 'tier'")]
+           ({"margins": {"tier": {"a": 0.5, "b": 0.4}}}, "population shares of column 'tier' sum to 0.9"),
+           ({"method": "design", "probabilities": {"tier": {"gold": 1.5}}}, "level 'gold' of column 'tier'"),
+           ({"trim": [0.3, 3.0]}, "trim needs something to weight")]
     for spec, text in bad:
         with pytest.raises(Exception) as e:
             wt.WeightingParams.model_validate(spec)

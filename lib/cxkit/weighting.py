@@ -211,6 +211,8 @@ def _stringify_keys(v: Any) -> Any:
 class WeightingParams(BaseModel):
     """Section ``weighting`` of ``engagement.yaml`` (see the module docstring for the YAML form).
 
+    An empty section is valid and means no weighting (``enabled`` is False). Without ``method``,
+    ``margins`` mean ``rake`` and a lone ``column``/``probabilities`` means ``design``.
     Rules: ``rake`` needs ``margins`` (one or more columns or cells); ``poststratify`` needs exactly
     one entry in ``margins`` (one column, or ``"a|b"`` cells over several columns); ``design`` needs
     ``column`` (a delivered weight column, used as it is) or ``probabilities`` (a column of selection
@@ -220,18 +222,20 @@ class WeightingParams(BaseModel):
 
     >>> p = WeightingParams.model_validate({"method": "rake", "margins": {"tier": {"a": 0.4, "b": 0.6}},
     ...                                     "trim": [0.3, 3.0]})
-    >>> p.method, p.trim
-    ('rake', (0.3, 3.0))
+    >>> p.method, p.trim, p.enabled
+    ('rake', (0.3, 3.0), True)
+    >>> WeightingParams.model_validate({}).enabled, WeightingParams.model_validate({"column": "w"}).method
+    (False, 'design')
     >>> try:
     ...     WeightingParams.model_validate({"margins": {"tier": {"a": 0.4, "b": 0.5}}})
     ... except ValidationError as exc:
     ...     print(exc.errors()[0]["msg"])
-    Value error, margins.tier: population shares of column 'tier' sum to 0.9, not 1 (±0.001); correct them so they add up to 1
+    Value error, population shares of column 'tier' sum to 0.9, not 1 (±0.001); correct them so they add up to 1
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    method: Literal["rake", "poststratify", "design"] = "rake"
+    method: Literal["rake", "poststratify", "design"] | None = None
     margins: dict[str, dict[str, float]] = Field(default_factory=dict)
     trim: tuple[float, float] | None = None
     column: str | None = None
@@ -249,7 +253,7 @@ class WeightingParams(BaseModel):
     def _margins_ok(cls, v: dict) -> dict:
         probs = _margin_problems(v, "margins")
         if probs:
-            raise ValueError("; ".join(f"{w}: {m}" for w, m in probs))
+            raise ValueError("; ".join(m for _, m in probs))      # each message names the column and level
         return v
 
     @field_validator("trim")
@@ -273,8 +277,20 @@ class WeightingParams(BaseModel):
                     raise ValueError(f"selection probability of level '{k}' of column '{col}' must be in (0, 1], got {p:g}")
         return v
 
+    @property
+    def enabled(self) -> bool:
+        """False for an empty section (``weighting: {}`` or absent): results stay unweighted."""
+        return self.method is not None
+
     @model_validator(mode="after")
     def _method_rules(self):
+        if self.method is None:          # inferred: margins -> rake; a weight column or probabilities -> design
+            if self.margins:
+                self.method = "rake"
+            elif self.column or self.probabilities:
+                self.method = "design"
+            elif self.trim is not None:
+                raise ValueError("trim needs something to weight: margins, column or probabilities")
         if self.column and self.probabilities:
             raise ValueError("give either column (delivered weights) or probabilities (selection probabilities), not both")
         if self.method == "rake" and not self.margins:
@@ -602,6 +618,18 @@ def _trim_feasible(codes, targets, levels, specs, n, lo, hi):
                               hint="widen weighting.trim or collapse sparse levels")
 
 
+def _bounds_feasible(counts, gcodes, targets, lo, hi, max_groups: int = 50_000) -> bool | None:
+    """Can any weights within [lo, hi] meet the margins? A linear program on the groups (None: not checked)."""
+    if len(counts) > max_groups:
+        return None
+    from scipy.optimize import linprog
+
+    rows = [np.where(c == k, counts, 0.0) for c, t in zip(gcodes, targets) for k in range(len(t))]
+    res = linprog(np.zeros(len(counts)), A_eq=np.array(rows), b_eq=np.concatenate(targets), bounds=(lo, hi),
+                  method="highs")
+    return {0: True, 2: False}.get(res.status)
+
+
 def _calibrate(df: pd.DataFrame, margins: dict, method: str, *, base_weights: Any, trim, max_iter: int, tol: float,
                on_failure: str, variance: str, max_trim_rounds: int = 100) -> Weights:
     n = len(df)
@@ -661,9 +689,14 @@ def _calibrate(df: pd.DataFrame, margins: dict, method: str, *, base_weights: An
         m = float(np.sum(counts * w) / n)
         msg = (f"weights still outside the trim bounds [{lo:g}, {hi:g}] × mean after {rounds} rounds of trimming and "
                f"re-raking (min {w.min() / m:.4g}, max {w.max() / m:.4g} × mean)")
+        feasible = _bounds_feasible(counts, gcodes, targets, lo, hi)
+        if feasible is False:
+            msg += (f": no weights within [{lo:g}, {hi:g}] × mean can meet all the margins "
+                    "(checked by linear programming)")
+        hint = "widen weighting.trim or collapse sparse levels"
         if on_failure == "raise":
-            raise DataError(msg, hint="widen weighting.trim or collapse sparse levels")
-        warns.append(msg)
+            raise DataError(msg, hint=hint)
+        warns.append(f"{msg}; {hint}")
     w_rows = w[gid]
     regw = np.ones(n) if (base is None or variance == "rake") else base / base.mean()
     calib = tuple((c, len(t)) for c, t in zip(codes, targets))
@@ -739,6 +772,23 @@ def poststratify(df: pd.DataFrame, cells: Margins, *, base_weights: Any = None, 
     collapse it with a neighbour. ``trim`` alternates trimming (R ``trimWeights``) and
     post-stratification until the weights are within the bounds.
 
+    Parameters
+    ----------
+    df : DataFrame of respondents.
+    cells : one classification and its population shares (see above).
+    base_weights : starting weights (a column name or values), e.g. design weights; default 1.
+    trim : optional ``(low, high)`` bounds on weight / mean weight.
+    on_failure : ``"raise"`` (default) or ``"warn"`` when trimming does not settle.
+
+    Returns
+    -------
+    Weights (mean 1); estimates with them use the post-stratified variance (R ``postStratify``).
+
+    Raises
+    ------
+    ConfigError : shares not summing to 1, several classifications. DataError : an empty cell, data
+        levels without a share, missing values in a cell column.
+
     Checked against R survey 4.x (tests/test_weighting.py).
 
     Examples
@@ -779,6 +829,20 @@ def design_weights(df: pd.DataFrame, selection_probabilities: Any, *, trim: Sequ
     several columns), e.g. ``π_h = n_h / N_h``. Probabilities must be in (0, 1]. ``trim`` trims the
     weights once as R ``trimWeights(strict = TRUE)`` (no re-calibration). The variance of estimates
     is then the weights-only linearisation (R ``svydesign(ids = ~1, probs = ~π)``).
+
+    Parameters
+    ----------
+    df : DataFrame of respondents.
+    selection_probabilities : column name, values, or ``{column: {level: π}}``.
+    trim : optional ``(low, high)`` bounds on weight / mean weight.
+
+    Returns
+    -------
+    Weights (mean 1, method ``"design"``).
+
+    Raises
+    ------
+    DataError : missing or non-positive probabilities, probabilities above 1, strata without a probability.
 
     Checked against R survey 4.x (tests/test_weighting.py).
 
@@ -833,6 +897,20 @@ def from_column(df: pd.DataFrame, column: str, *, trim: Sequence[float] | None =
     calibration, if any, is unknown to us, so intervals are slightly conservative for calibrated
     weights.
 
+    Parameters
+    ----------
+    df : DataFrame of respondents.
+    column : the weight column.
+    trim : optional ``(low, high)`` bounds on weight / mean weight.
+
+    Returns
+    -------
+    Weights (mean 1, method ``"column"``).
+
+    Raises
+    ------
+    DataError : the column is absent, or has missing, non-numeric or non-positive weights.
+
     Checked against R survey 4.x (tests/test_weighting.py).
 
     Examples
@@ -862,6 +940,9 @@ def weight(df: pd.DataFrame, params: WeightingParams | Mapping[str, Any], *,
     ('poststratify', [0.667, 0.667, 0.667, 2.0])
     """
     p = _params(params)
+    if not p.enabled:
+        raise ConfigError([Problem(PARAMS_FILE, "weighting", "weighting is not configured: give margins (rake, "
+                                   "poststratify), a weight column or selection probabilities (design)")])
     base: Any = p.column
     if p.probabilities is not None and p.method != "design":
         base = design_weights(df, p.probabilities).weights
@@ -914,7 +995,8 @@ def _fitted(U: np.ndarray, calibration, r: np.ndarray) -> np.ndarray:
 def _weights_of(w: Any, n: int) -> tuple[np.ndarray, Weights | None]:
     if isinstance(w, Weights):
         if w.n != n:
-            raise DataError(f"{n} values for {w.n} weights: pass the column of the data that was weighted")
+            raise DataError(f"{n} values for {w.n} weights: pass the whole column of the data that was weighted "
+                            "(for a group of respondents use subset=mask, which keeps the design's variance)")
         return w.weights, w
     vals = np.asarray(w, dtype=float).ravel()
     if len(vals) != n:
@@ -961,7 +1043,7 @@ def _linearise(Y: np.ndarray, w: Any, subset: Any = None) -> tuple[np.ndarray, n
     if n < 2:
         raise AnalysisError(f"a design-based variance needs at least 2 respondents, got {n}")
     Zc = Z - Z.mean(axis=0)
-    cov = n_used / (n_used - 1) * (Zc.T @ Zc)
+    cov = n / (n - 1) * (Zc.T @ Zc)
     return est, cov, n_used, n_used - 1
 
 
@@ -995,6 +1077,19 @@ def weighted_mean(x: Any, w: Any, *, subset: Any = None, conf: float = 0.95,
 
         z_i = w_i (y_i − ȳ) / Σ w  (calibration residuals for raked weights),   V = n/(n−1) Σ (z_i − z̄)²
 
+    Parameters
+    ----------
+    x : numeric values (missing values are left out as a domain).
+    w : :class:`Weights` (calibration-adjusted variance for raked/post-stratified weights) or plain
+        weights (weights-only variance), one per respondent.
+    subset : optional boolean mask: estimate for a domain (e.g. one tier) with the design's variance.
+    conf : confidence level.
+    ci : ``"normal"`` (R ``confint`` default) or ``"t"`` on respondents − 1 degrees of freedom.
+
+    Returns
+    -------
+    Estimate (estimate, se, low, high, n, df, method); ``.ci`` is ``[low, high]``.
+
     Kish (1965); Lumley (2010) §2.2, §7; checked against R survey 4.x (tests/test_weighting.py).
 
     Examples
@@ -1020,6 +1115,19 @@ def weighted_proportion(x: Any, w: Any, *, subset: Any = None, conf: float = 0.9
     Clopper–Pearson with the effective sample size ``p̂(1 − p̂)/se²``; ``"mean"``: ``p̂ ± t_{n−1} se``.
     At p̂ = 0 or 1 the logit interval collapses to the point: use ``"beta"`` there. ``x`` is
     boolean or 0/1 (missing values are a domain, as ``na.rm = TRUE``).
+
+    Parameters
+    ----------
+    x : booleans or 0/1 (e.g. ``csat >= 4``).
+    w : :class:`Weights` (calibration-adjusted variance for raked/post-stratified weights) or plain
+        weights (weights-only variance), one per respondent.
+    subset : optional boolean mask: estimate for a domain (e.g. one tier) with the design's variance.
+    conf : confidence level.
+    method : ``"logit"`` (default, as R), ``"beta"`` or ``"mean"``.
+
+    Returns
+    -------
+    Estimate of the share (0..1) with its interval.
 
     Lumley (2010) §2.3.1; checked against R survey 4.x (tests/test_weighting.py).
 
@@ -1067,6 +1175,19 @@ def weighted_nps(scores: Any, w: Any, *, subset: Any = None, conf: float = 0.95,
     ``[p₊ + p₋ − (p₊ − p₋)²]/n``, the trinomial variance, up to the factor n/(n − 1)). The interval
     is not clipped to ±100 (as R).
 
+    Parameters
+    ----------
+    scores : answers 0–10.
+    w : :class:`Weights` (calibration-adjusted variance for raked/post-stratified weights) or plain
+        weights (weights-only variance), one per respondent.
+    subset : optional boolean mask: estimate for a domain (e.g. one tier) with the design's variance.
+    conf : confidence level.
+    ci : ``"normal"`` (default) or ``"t"``.
+
+    Returns
+    -------
+    Estimate on −100..100 (estimate, se and interval × 100).
+
     Checked against R survey 4.x (tests/test_weighting.py).
 
     Examples
@@ -1102,6 +1223,16 @@ def weighted_chisq(x: Any, y: Any, w: Any, *, subset: Any = None) -> ChisqTest:
     effect matrix of the interaction contrasts (Rao & Scott 1984; Lumley 2010 §6.3), from the
     linearisation covariance of the cell shares (calibration-adjusted for raked weights).
     Respondents missing either variable are left out (a domain).
+
+    Parameters
+    ----------
+    x, y : the two categorical variables (levels compared as text).
+    w : :class:`Weights` or plain weights, one per respondent.
+    subset : optional boolean mask (a domain).
+
+    Returns
+    -------
+    ChisqTest (statistic = F, ndf, ddf, p_value, chisq = uncorrected Pearson X², n, table of weighted shares).
 
     Checked against R survey 4.x (tests/test_weighting.py).
 
