@@ -108,3 +108,31 @@ def test_numeric_wave_is_accepted(tmp_path):
     (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
     eng = load_engagement(tmp_path)
     assert eng.regions["all"].params["wave"] == "2024"
+
+
+def test_outcome_given_in_full_with_type_labels_and_range(tmp_path):
+    """`survey.outcomes.<role>: {column, type, labels, range}`: a yes/no CSAT in words becomes 0/1 on [0, 1]
+    (its top box is the share of yes), every reader downstream sees the plain column name."""
+    from cxkit import metrics
+
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"是否满意": ["是", "否", "是", "是", None], "rec": [9, 10, 3, 7, 8]}).to_csv(
+        tmp_path / "data" / "r.csv", index=False)
+    cfg = {"engagement": "oc", "client": "c", "wave": "w", "regions": {"all": {"responses": "data/r.csv"}},
+           "survey": {"id_column": None, "segment_column": None,
+                      "outcomes": {"csat": {"column": "是否满意", "type": "binary", "labels": {"是": 1, "否": 0}},
+                                   "nps": {"column": "rec", "type": "nps"}}}}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    params = load_engagement(tmp_path).regions["all"].params
+    sv = params["survey"]
+    assert sv["outcomes"]["csat"] == "是否满意" and sv["outcome_ranges"]["csat"] == [0.0, 1.0]
+    assert sv["outcome_types"] == {"csat": "binary", "nps": "nps"}
+    df, _ = read_responses(params)
+    assert df["是否满意"].tolist()[:4] == [1.0, 0.0, 1.0, 1.0]
+    k = metrics.kpi_values(df, sv["outcomes"], sv["outcome_ranges"])
+    assert k["top_box"] == pytest.approx(3 / 4) and k["csat_0_100"] == pytest.approx(75.0)
+    cfg["survey"]["outcomes"]["csat"] = {"column": "是否满意", "type": "yesno"}
+    (tmp_path / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    from cxkit.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"survey.outcomes.csat.type"):
+        load_engagement(tmp_path)

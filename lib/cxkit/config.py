@@ -131,11 +131,35 @@ class ScaleSpec(_Strict):
         return self
 
 
+OUTCOME_TYPE_RANGE = {"nps": (0, 10), "ces": (1, 7), "binary": (0, 1), "score_0_100": (0, 100)}
+
+
+class OutcomeDetail(_Strict):
+    """An outcome given in full: ``{column, type, labels, range}`` (only ``column`` is required).
+
+    ``type``: ``likert`` (a rating on ``range``), ``nps`` (0–10), ``ces`` (1–7), ``binary`` (0/1: its top box is
+    the share of 1), ``score_0_100``; ``labels``: this column's text answers → numbers (e.g. 是: 1, 否: 0).
+    """
+
+    column: str
+    type: Literal["likert", "nps", "ces", "binary", "score_0_100"] | None = None
+    labels: dict[str, float] = Field(default_factory=dict)
+    range: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _range_order(self):
+        if self.range is not None and self.range[0] >= self.range[1]:
+            raise ValueError(f"range must be [low, high] with low < high, got {list(self.range)}")
+        return self
+
+
 class OutcomeSpec(_Strict):
-    csat: str | None = None
-    nps: str | None = None
-    ces: str | None = None
-    overall: str | None = None
+    """Outcomes by role: a column name, or ``{column, type, labels, range}`` (:class:`OutcomeDetail`)."""
+
+    csat: str | OutcomeDetail | None = None
+    nps: str | OutcomeDetail | None = None
+    ces: str | OutcomeDetail | None = None
+    overall: str | OutcomeDetail | None = None
 
 
 class SurveyParams(_Strict):
@@ -150,6 +174,31 @@ class SurveyParams(_Strict):
     outcome_ranges: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)})
     straightline_min_items: int = Field(default=8, ge=3)
+    outcome_types: dict[str, str] = Field(default_factory=dict, description="filled from outcome details")
+    outcome_labels: dict[str, dict[str, float]] = Field(default_factory=dict, description="column → its codebook, "
+                                                        "filled from outcome details")
+
+    @model_validator(mode="after")
+    def _outcome_details(self):
+        """``outcomes.<role>: {column, type, labels, range}`` → the column name in ``outcomes``, its range in
+        ``outcome_ranges``, its type in ``outcome_types`` and its labels in ``outcome_labels`` (read by validation
+        as that column's own codebook), so every reader downstream sees plain column names. (Written to the
+        instance dict: an assignment would validate the model again.)"""
+        ranges, types, labels = dict(self.outcome_ranges), dict(self.outcome_types), dict(self.outcome_labels)
+        for role in ("csat", "nps", "ces", "overall"):
+            d = getattr(self.outcomes, role)
+            if not isinstance(d, OutcomeDetail):
+                continue
+            rng = d.range or OUTCOME_TYPE_RANGE.get(d.type or "")
+            if rng is not None:
+                ranges[role] = tuple(rng)
+            if d.type:
+                types[role] = d.type
+            if d.labels:
+                labels[d.column] = dict(d.labels)
+            self.outcomes.__dict__[role] = d.column
+        self.__dict__.update(outcome_ranges=ranges, outcome_types=types, outcome_labels=labels)
+        return self
 
     @field_validator("scale_range")
     @classmethod
@@ -273,7 +322,22 @@ def _loc_in_source(loc: tuple, region: str, raw_region: dict) -> str:
 def _pydantic_problems(exc: ValidationError, file: str, region: str, raw_region: dict,
                        model: type[BaseModel], prefix: tuple = ()) -> list[Problem]:
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # a `str | Model` field (outcomes: a column name or {column, type, ...}) reports one error per branch: keep
+    # the branch of the value's own kind, and drop pydantic's branch tags from the key path
+    tag = re.compile(r"^(str|int|float|bool|dict\[.*\]|list\[.*\]|function-\w+\[.*\]|[A-Z]\w+)$")
+    branched = {tuple(str(p) for p in e["loc"][:i]) for e in errors
+                for i, p in enumerate(e["loc"]) if isinstance(p, str) and tag.match(p) and i}
+    kept = []
+    for err in errors:
+        raw = tuple(err["loc"])
+        head = next((raw[:i] for i, p in enumerate(raw) if isinstance(p, str) and tag.match(p) and i), None)
+        if head is not None and tuple(map(str, head)) in branched:
+            if raw[len(head)] == "str" and isinstance(err.get("input"), dict):
+                continue                                   # a mapping was given: the str branch is beside the point
+            err = {**err, "loc": head + raw[len(head) + 1:]}
+        kept.append(err)
+    for err in kept:
         loc = prefix + tuple(err["loc"])
         where = _loc_in_source(loc, region, raw_region)
         if err["type"] == "extra_forbidden":

@@ -359,7 +359,7 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
     labelled: list[str] = []
     global_codes = [float(c) for c in survey.get("missing_codes") or []]
     col_codes = opts.get("missing_codes") or {}
-    col_labels = opts.get("labels") or {}
+    col_labels = {**(survey.get("outcome_labels") or {}), **(opts.get("labels") or {})}
     for name in [c for c in (*col_codes, *col_labels) if c not in df.columns]:
         report.add("missing_columns", f"input.{key} names column '{name}' (missing_codes / labels), "
                    "which the file does not have", column=name, hint=f"the file has: {', '.join(map(str, df.columns[:30]))}")
