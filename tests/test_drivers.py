@@ -366,3 +366,29 @@ def test_tiny_sample_gets_no_driver_ranking():
         assert bool(pb.results["driver_weights"]) is runs, n
         assert (pb.results["r2"] is None) is (not runs)
         assert any("fewer than the 60 needed" in w["message"] for w in pb.warnings) is (not runs)
+
+
+@pytest.mark.slow
+def test_items_flagged_by_02_can_be_kept_in_scale_scores(small_engagement, tmp_path):
+    """Issue 15: 02's drop recommendation silently changed 03's scale scores. It is named in a note, and
+    `diagnostics.drop_flagged_items: false` keeps the scales as declared."""
+    import yaml
+
+    from cxkit.runner import run
+
+    def scores(flag):
+        cfg = yaml.safe_load((small_engagement / "engagement.yaml").read_text(encoding="utf-8"))
+        cfg.setdefault("diagnostics", {})["drop_flagged_items"] = flag
+        cfg["reliability"] = {**(cfg.get("reliability") or {}), "cfa": False}
+        (small_engagement / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+        out = tmp_path / f"out_{flag}"
+        rep = run(small_engagement, out_dir=out, regions=["east"], notebooks=["02", "03"], workers=1)
+        assert rep.ok, rep.failures
+        res = json.loads((out / "east" / "03_diagnostics.results.json").read_text(encoding="utf-8"))
+        return res["scale_items_dropped"], res["driver_performance"]
+
+    dropped, perf_dropped = scores(True)
+    kept, perf_kept = scores(False)
+    assert dropped == {"reliability": "rel4"} and kept == {}
+    assert perf_dropped["reliability"] != pytest.approx(perf_kept["reliability"])
+    assert perf_dropped["responsiveness"] == pytest.approx(perf_kept["responsiveness"])

@@ -120,6 +120,8 @@ class DiagnosticsParams(_Strict):
                                        "satisfaction outcome: overall, else csat, else nps, else ces)")
     binary_outcome: Literal["promoter", "satisfied", "none"] = "promoter"
     driver_level: Literal["scales", "items"] = "scales"
+    drop_flagged_items: bool = Field(True, description="leave out of the scale scores the items 02 recommends "
+                                     "dropping (each is named in a note); false keeps the scales as declared")
     n_boot: int = Field(300, ge=0, le=5000)
     min_driver_n: int = Field(150, ge=20)        # per tier
     min_driver_n_total: int = Field(50, ge=10, description="key drivers need at least this many complete "

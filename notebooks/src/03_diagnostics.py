@@ -30,7 +30,8 @@ order = list(tiers.TIER_ORDER)
 conf, top_box = P["confidence"], P["top_box"]
 sat_key, sat_col = metrics.satisfaction_column(outcomes)
 rel = pb.load_results("02_reliability")
-scales, dropped = drivers.refine_scales(survey["scales"], rel)   # items 02 recommends dropping are left out
+# items 02 recommends dropping are left out of the scale scores (diagnostics.drop_flagged_items: false keeps them)
+scales, dropped = drivers.refine_scales(survey["scales"], rel if P["drop_flagged_items"] else None)
 T = lambda key, **kw: pb.t(f"diag.{key}", **kw)  # noqa: E731
 group_label = lambda g: pb.t("common.all") if g == "_all" else pb.tier_label(g)  # noqa: E731
 
