@@ -452,3 +452,36 @@ def test_estimator_input_errors(d):
         wt.weighted_nps(d["csat"] * 3, np.ones(len(d)))
     with pytest.raises(DataError, match=r"column 'csat'.*outside 1–3"):
         wt.weighted_kpis(d, np.ones(len(d)), {"csat": "csat"}, {"csat": (1, 3)})
+
+
+@pytest.mark.slow
+def test_notebook_03_headline_kpis_are_weighted_when_asked(small_engagement, tmp_path):
+    """Issue 19 wiring: with `weighting: {method: poststratify, margins: {tier: ...}}` the headline satisfaction of
+    03 is Σ_tier share · mean(overall | tier) (the post-stratified mean, by definition), its interval is recorded,
+    and `weights` says how; without the section the KPIs stay unweighted and `weights` is null."""
+    import json
+
+    import yaml
+
+    from cxkit.runner import run
+
+    shares = {"platinum": 0.10, "gold": 0.20, "ordinary": 0.50, "potential": 0.20}
+    cfg = yaml.safe_load((small_engagement / "engagement.yaml").read_text(encoding="utf-8"))
+    plain = run(small_engagement, out_dir=tmp_path / "plain", regions=["east"], notebooks=["03"], workers=1)
+    assert plain.ok, plain.failures
+    cfg["weighting"] = {"method": "poststratify", "margins": {"tier": shares}}
+    (small_engagement / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    rep = run(small_engagement, out_dir=tmp_path / "w", regions=["east"], notebooks=["03"], workers=1)
+    assert rep.ok, rep.failures
+    res = json.loads((tmp_path / "w" / "east" / "03_diagnostics.results.json").read_text(encoding="utf-8"))
+    base = json.loads((tmp_path / "plain" / "east" / "03_diagnostics.results.json").read_text(encoding="utf-8"))
+    df = pd.read_csv(small_engagement / "data" / "east_responses.csv")
+    expected = sum(s * df.loc[df["tier"] == t, "overall"].mean() for t, s in shares.items())
+    assert res["satisfaction_0_100"] == pytest.approx(expected, rel=1e-9)
+    assert base["satisfaction_0_100"] == pytest.approx(df["overall"].mean(), rel=1e-9) and base["weights"] is None
+    lo, hi = res["satisfaction_0_100_ci"]
+    assert lo < res["satisfaction_0_100"] < hi
+    w = res["weights"]
+    assert w["method"] == "poststratify" and w["n"] == len(df) and w["effective_n"] < len(df) and w["converged"]
+    assert "Weighting" in (tmp_path / "w" / "east" / "03_diagnostics.html").read_text(encoding="utf-8") or \
+        "加权" in (tmp_path / "w" / "east" / "03_diagnostics.html").read_text(encoding="utf-8")

@@ -45,6 +45,7 @@ SECTION_MODELS: dict[str, str] = {
     "diagnostics": "cxkit.diagnostics:DiagnosticsParams",
     "roi": "cxkit.roi:RoiParams",
     "allocation": "cxkit.allocation:AllocationParams",
+    "weighting": "cxkit.weighting:WeightingParams",
     "root_cause": "cxkit.rootcause:RootCauseParams",
     "input": "cxkit.io:InputParams",
 }
@@ -242,6 +243,7 @@ class ResolvedParams(_Strict):
     diagnostics: dict[str, Any] = Field(default_factory=dict)
     roi: dict[str, Any] = Field(default_factory=dict)
     allocation: dict[str, Any] = Field(default_factory=dict)
+    weighting: dict[str, Any] = Field(default_factory=dict)
     input: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("wave", "client", mode="before")

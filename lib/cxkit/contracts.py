@@ -78,7 +78,7 @@ SPECS: dict[str, NotebookSpec] = {s.name: s for s in (
     NotebookSpec("01_survey_design", sections=("design", "survey", "targets"), requires=("design",)),
     NotebookSpec("02_reliability", sections=("survey", "reliability") + _READ,
                  inputs=("responses", "retest_responses"), requires=("responses", "survey.scales")),
-    NotebookSpec("03_diagnostics", sections=("survey", "diagnostics", "targets", "reliability") + _READ,
+    NotebookSpec("03_diagnostics", sections=("survey", "diagnostics", "targets", "reliability", "weighting") + _READ,
                  inputs=("responses", "previous_responses"), requires=("responses", "survey.outcomes"),
                  upstream=("02_reliability",)),
     NotebookSpec("04_root_cause", sections=("root_cause",) + _READ, inputs=("complaints",),

@@ -326,3 +326,66 @@ def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any]
         show(tqd.apply(lambda c: c.map(qlabels)).rename(columns=pb.tier_label, index=dlabel).rename_axis("driver")
              .reset_index())
         pb.result("tier_ipa", {t: s.to_dict() for t, s in tq.items()})
+
+
+HEADLINE = ("satisfaction", "csat", "csat_0_100", "top_box", "nps", "nps_0_100", "ces", "ces_ease_0_100", "overall")
+
+
+def weighted_headline(pb, df, params: Mapping[str, Any], k: Mapping[str, Any], *, outcomes: Mapping[str, str],
+                      ranges: Mapping[str, Any], conf: float, top_box: int) -> dict[str, Any]:
+    """Notebook 03's headline KPIs, weighted when the engagement has a ``weighting:`` section.
+
+    Without weighting: ``k`` (the unweighted scorecard row) with its intervals as ``<kpi>_ci`` and
+    ``weights: null`` in the results. With weighting (:mod:`cxkit.weighting`: rake, post-stratify, design or client
+    weights): every headline KPI takes its weighted value and linearised interval (``<kpi>_ci``), the weights'
+    summary (method, n, effective n, design effect, min, max, convergence) goes to ``weights``, and a table shows
+    weighted beside unweighted values with the weighting's warnings. Tier rows stay unweighted within each tier.
+    """
+    import pandas as pd
+
+    from . import weighting
+    from .report import fmt_num
+
+    def T(key: str, **kw: Any) -> str:
+        return pb.t(f"diag.{key}", **kw)
+
+    from .metrics import satisfaction_column
+
+    out = {key: k.get(key) for key in HEADLINE if key in k}
+    sat_key = satisfaction_column(outcomes)[0]
+    clo, chi = ranges.get("ces", (1, 7))
+    sat_ci = {"overall": (k.get("overall_low"), k.get("overall_high")), "csat": (k.get("csat_low"), k.get("csat_high")),
+              "nps": tuple(None if v is None else (v + 100) / 2 for v in (k.get("nps_low"), k.get("nps_high"))),
+              "ces": tuple(None if v is None else 100 * (chi - v) / (chi - clo)
+                           for v in (k.get("ces_high"), k.get("ces_low")))}[sat_key]
+    pairs = {"satisfaction": sat_ci,
+             "csat_0_100": (k.get("csat_low"), k.get("csat_high")), "nps": (k.get("nps_low"), k.get("nps_high")),
+             "ces": (k.get("ces_low"), k.get("ces_high")), "top_box": (k.get("top_box_low"), k.get("top_box_high"))}
+    for key, (lo, hi) in pairs.items():
+        if key in out:
+            out[f"{key}_ci"] = [lo, hi]
+    wp = weighting.WeightingParams.model_validate(params.get("weighting") or {})
+    if not wp.enabled:
+        pb.result("weights", None)
+        return out
+    w = weighting.weight(df, wp)
+    wk = weighting.weighted_kpis(df, w, outcomes, ranges, conf=conf, top_box=top_box)
+    pb.h3(T("sec_weighting"))
+    s = w.summary()
+    pb.p(T("weighting_text", method=T(f"weight_{s['method']}") if s["method"] in ("rake", "poststratify", "design")
+           else s["method"], n=f"{s['n']:,}", neff=f"{s['effective_n']:,.0f}", deff=fmt_num(s["deff"], 2),
+           lo=fmt_num(s["min"], 2), hi=fmt_num(s["max"], 2)))
+    for warning in w.warnings:
+        pb.note(warning, "warn")
+    rows = [{"kpi": T(f"wkpi_{key}"), "unweighted": out.get(key), "weighted": wk.get(key),
+             "low": (wk.get(f"{key}_ci") or [None, None])[0], "high": (wk.get(f"{key}_ci") or [None, None])[1]}
+            for key in ("satisfaction", "csat_0_100", "top_box", "nps", "ces") if key in wk and key in out]
+    show_table(pb, pd.DataFrame(rows), prefix="col_w_", digits=2)
+    for key in HEADLINE:
+        if key in wk:
+            out[key] = wk[key]
+            if f"{key}_ci" in wk:
+                out[f"{key}_ci"] = list(wk[f"{key}_ci"])
+    pb.result("weights", s)
+    return out
+

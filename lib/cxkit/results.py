@@ -516,6 +516,19 @@ class KanoFeature(_Strict):
     counts: KanoCounts = _req("respondents per category")
 
 
+class WeightsSummary(_Strict):
+    """``weights`` of 03: the survey weights used for the headline KPIs (:mod:`cxkit.weighting`)."""
+
+    method: str = _req("rake, poststratify, design or column (client weights used as given)")
+    n: Int = _req("respondents weighted")
+    effective_n: Float = _req("Kish effective sample size (Σw)² / Σw²")
+    deff: Float = _req("Kish design effect n / effective_n")
+    min: Float = _req("smallest weight (mean 1)")
+    max: Float = _req("largest weight (mean 1)")
+    converged: bool = _req("raking converged")
+    iterations: Int = _req("raking sweeps")
+
+
 class DiagnosticsResults(NotebookResults):
     """``03_diagnostics.results.json``: KPIs, tiers, gaps, alerts and key drivers.
 
@@ -536,6 +549,11 @@ class DiagnosticsResults(NotebookResults):
     csat_mean: Float | None = _req("CSAT mean on its own scale (null without a CSAT outcome)")
     csat_top_box: TopBox = _req("top-`top_box` share with its Wilson interval (`confidence`)")
     nps_ci: PairN = _req("NPS interval [low, high] (normal, trinomial variance)")
+    satisfaction_0_100_ci: PairN | None = _absent("interval of satisfaction_0_100 (weighted when weighting is on)")
+    csat_0_100_ci: PairN | None = _absent("interval of csat_0_100 (weighted when weighting is on)")
+    ces_ci: PairN | None = _absent("interval of ces on its own scale (weighted when weighting is on)")
+    weights: WeightsSummary | None = _absent("survey weights behind the headline KPIs; null without weighting",
+                                             nullable=True)
     ces_ease_0_100: Float | None = _req("CES as ease on 0–100 (null without a CES outcome)")
     kpi_by_tier: dict[str, TierKpis] = _req("the scorecard row of each tier")
     difference_tests: dict[str, dict[str, Float | None]] = _req(

@@ -48,8 +48,15 @@ for sc, it in dropped.items():
 
 # %%
 card = metrics.scorecard(df, outcomes, ranges, group=seg, order=order, conf=conf, top_box=top_box)
-k = card.iloc[0]
 pb.h2(T("sec_kpi"))
+# headline KPIs: weighted (with <kpi>_ci) when the engagement has a weighting section
+k = {**card.iloc[0].to_dict(), **diagnostics.weighted_headline(pb, df, pb.params, card.iloc[0].to_dict(),
+                                                               outcomes=outcomes, ranges=ranges, conf=conf, top_box=top_box)}
+if k.get("csat_0_100_ci"):
+    k["csat_low"], k["csat_high"] = k["csat_0_100_ci"]
+for key in ("top_box", "nps", "ces"):
+    if k.get(f"{key}_ci"):
+        k[f"{key}_low"], k[f"{key}_high"] = k[f"{key}_ci"]
 cards = [{"label": T("kpi_sat"), "value": fmt_num(k["satisfaction"], 1), "detail": T(f"sat_from_{sat_key}")}]
 if "csat" in outcomes:
     cards += [{"label": T("kpi_csat"), "value": fmt_num(k["csat_0_100"], 1),
@@ -74,6 +81,9 @@ pb.result("csat_mean", k.get("csat"))
 pb.result("csat_top_box", {"share": k.get("top_box"), "low": k.get("top_box_low"), "high": k.get("top_box_high")})
 pb.result("nps", k.get("nps"))
 pb.result("nps_ci", [k.get("nps_low"), k.get("nps_high")])
+for key in ("satisfaction", "csat_0_100", "ces"):
+    if k.get(f"{key}_ci"):
+        pb.result(f"{'satisfaction_0_100' if key == 'satisfaction' else key}_ci", k[f"{key}_ci"])
 pb.result("ces", k.get("ces"))
 pb.result("ces_ease_0_100", k.get("ces_ease_0_100"))
 pb.result("kpi_by_tier", {r["group"]: r.drop("group").to_dict() for _, r in card.iloc[1:].iterrows()})
