@@ -322,7 +322,7 @@ def test_data_levels_absent_from_margins(d):
         wt.rake(d, {"tier": {"platinum": 0.2, "gold": 0.3, "ordinary": 0.5}, "channel": CHANNEL})
     msg = str(e.value)
     assert "column 'tier'" in msg and "'potential' (90 respondents)" in msg and "weighting.margins.tier" in msg
-    with pytest.raises(DataError, match="'platinum' \(197 respondents\); did you mean 'Platinum'"):
+    with pytest.raises(DataError, match=r"'platinum' \(197 respondents\); did you mean 'Platinum'"):
         wt.rake(d, {"tier": {"Platinum": 0.12, "gold": 0.28, "ordinary": 0.45, "potential": 0.15}})
 
 
