@@ -132,3 +132,55 @@ def test_unreachable_scheduler_and_scheduler_without_workers_fail_in_bounded_tim
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+SLEEPY_NB = """# %% [parameters]
+params = {}
+region = ""
+notebook = "NB"
+results_path = ""
+results_dir = ""
+run_dir = ""
+
+# %%
+import time
+time.sleep(60)
+"""
+
+
+def test_cluster_losing_its_last_worker_mid_run_fails_in_bounded_time(small_engagement, tmp_path, monkeypatch):
+    """A --scheduler cluster whose only worker dies mid-task: the run reports the task failed (with what to do)
+    within WORKER_TIMEOUT instead of waiting forever, and writes no playbook for it."""
+    nbs = _notebooks(tmp_path / "nbs", **{"00_sleepy": SLEEPY_NB})
+    monkeypatch.setattr(runner, "WORKER_TIMEOUT", 5)
+    sched_file = tmp_path / "scheduler.json"
+    dask_bin = Path(sys.executable).parent / "dask"
+    procs = [subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(sched_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(150):
+            if sched_file.is_file() and sched_file.stat().st_size:
+                break
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        worker = subprocess.Popen([str(dask_bin), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                   "--no-dashboard", "--no-nanny"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(worker)
+
+        def kill_later():
+            time.sleep(12)                  # the task has started sleeping in its kernel by then
+            worker.kill()
+
+        import threading
+        threading.Thread(target=kill_later, daemon=True).start()
+        t0 = time.monotonic()
+        rep = run(small_engagement, out_dir=tmp_path / "out", regions=["east"], notebooks_folder=nbs, scheduler=address)
+        took = time.monotonic() - t0
+        rec = rep.records[0]
+        assert rec["status"] == "failed" and "lost its last worker" in rec["error"], rec
+        assert took < 50, took                  # 12 s until the kill + ≤ 5 s without workers + polling
+        assert not (tmp_path / "out" / "east" / "00_sleepy.html").exists()
+    finally:
+        for p in reversed(procs):
+            p.kill()
+            p.wait(timeout=20)

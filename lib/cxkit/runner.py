@@ -534,7 +534,8 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
                                            pure=False, retries=1)
         by_future = {f: k for k, f in futures.items()}
         task_by_key = {t.key: t for t in tasks}
-        for fut in as_completed(list(futures.values())):
+
+        def finished(fut) -> None:
             key = by_future[fut]
             try:
                 rec = fut.result()
@@ -544,10 +545,55 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
                        "error": f"worker failure: {type(exc).__name__}: {exc}", "seconds": 0.0,
                        "fingerprint": t.fingerprint}
             on_done(rec)
+
+        if not scheduler:       # our own cluster: its nannies restart dead workers
+            for fut in as_completed(list(futures.values())):
+                finished(fut)
+            return
+        _watch_external(client, scheduler, futures, by_future, task_by_key, finished, on_done)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _watch_external(client, scheduler: str, futures: dict, by_future: dict, task_by_key: dict,
+                    finished: Callable, on_done: Callable[[dict], None]) -> None:
+    """Collect an external cluster's results, and stop waiting when it has had no worker for ``WORKER_TIMEOUT``
+    seconds (all workers lost mid-run): the unfinished tasks are cancelled, so none writes a playbook after the
+    run has reported it failed, and each is reported with what to do."""
+    from dask.distributed import wait
+
+    pending = set(futures.values())
+    alone_since: float | None = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=min(5, WORKER_TIMEOUT), return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for fut in done:
+            finished(fut)
+        if not pending:
+            return
+        try:
+            workers = len(client.scheduler_info().get("workers", {}))
+        except Exception:  # noqa: BLE001 - a scheduler that went away counts as no worker
+            workers = 0
+        if workers:
+            alone_since = None
+            continue
+        alone_since = alone_since or time.monotonic()
+        if time.monotonic() - alone_since < WORKER_TIMEOUT:
+            continue
+        client.cancel(list(pending))
+        for fut in pending:
+            t = task_by_key[by_future[fut]]
+            _clear_outputs(t)
+            on_done({"region": t.region, "notebook": t.notebook, "status": "failed",
+                     "error": f"the dask cluster at {scheduler} lost its last worker: no worker for {WORKER_TIMEOUT} s; "
+                              "start workers (`dask worker ADDR`) and run again with --resume",
+                     "seconds": 0.0, "fingerprint": t.fingerprint})
+        return
 
 
 def build_manifest(eng: Engagement, out: Path, records: list[dict], started: datetime,
