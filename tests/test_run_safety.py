@@ -143,8 +143,10 @@ results_dir = ""
 run_dir = ""
 
 # %%
+import json
 import time
 time.sleep(60)
+json.dump({"notebook": notebook}, open(results_path, "w"))
 """
 
 
@@ -184,3 +186,40 @@ def test_cluster_losing_its_last_worker_mid_run_fails_in_bounded_time(small_enga
         for p in reversed(procs):
             p.kill()
             p.wait(timeout=20)
+
+
+def test_ctrl_c_keeps_finished_work_and_resume_finishes_the_rest(small_engagement, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it): one line, exit 130, the playbooks that
+    finished stay with their journal; `--resume` runs only what was missing, and the results are byte-identical to
+    a clean run's."""
+    import os
+    import signal
+
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB,
+                                         "01_sleepy": SLEEPY_NB.replace("time.sleep(60)", "time.sleep(8)")})
+    env = {**os.environ, "CX_NOTEBOOKS": str(nbs)}
+    out = tmp_path / "out"
+    cmd = [str(Path(sys.executable).parent / "cx"), "run", str(small_engagement), "--out", str(out), "--workers", "2"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                         start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/00_count.task.json"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(list(out.glob("*/00_count.task.json"))) == 3
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    done = {f.parent.name for f in out.glob("*/01_sleepy.task.json")}
+    assert len(done) < 3                                        # interrupted while some were still running
+    rep = run(small_engagement, out_dir=out, workers=2, notebooks_folder=nbs, resume=True)
+    st = _st(rep)
+    assert {v for (r, nb), v in st.items() if nb == "00_count"} == {"reused"}
+    assert {r for (r, nb), v in st.items() if nb == "01_sleepy" and v == "ok"} == {"east", "south", "west"} - done
+    clean = run(small_engagement, out_dir=tmp_path / "clean", workers=2, notebooks_folder=nbs)
+    assert clean.ok
+    for f in sorted(out.glob("*/00_count.results.json")):
+        assert f.read_bytes() == (tmp_path / "clean" / f.parent.name / f.name).read_bytes(), f
