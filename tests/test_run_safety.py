@@ -223,3 +223,22 @@ def test_ctrl_c_keeps_finished_work_and_resume_finishes_the_rest(small_engagemen
     assert clean.ok
     for f in sorted(out.glob("*/00_count.results.json")):
         assert f.read_bytes() == (tmp_path / "clean" / f.parent.name / f.name).read_bytes(), f
+
+
+def test_unwritable_out_is_a_usage_error(small_engagement, tmp_path, capsys):
+    """A read-only --out: exit 2 naming the folder, nothing run. (As root file permissions do not stop us, so the
+    test mounts a read-only tmpfs where it may, and always tries a path the kernel refuses: under /proc.)"""
+    targets = [Path("/proc/cx-test-out")]
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(ro)], capture_output=True).returncode == 0
+    if mounted:
+        targets.append(ro / "out")
+    try:
+        for target in targets:
+            assert main(["run", str(small_engagement), "--out", str(target), "--workers", "1"]) == 2
+            err = capsys.readouterr().err
+            assert "cannot write into --out" in err and str(target) in err and "Traceback" not in err
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(ro)], capture_output=True)
