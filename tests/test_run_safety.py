@@ -242,3 +242,32 @@ def test_unwritable_out_is_a_usage_error(small_engagement, tmp_path, capsys):
     finally:
         if mounted:
             subprocess.run(["umount", str(ro)], capture_output=True)
+
+
+def test_port_held_by_an_http_server_fails_in_bounded_time(small_engagement, tmp_path):
+    """--scheduler pointing at a port where an HTTP server answers (it accepts the connection, then never speaks
+    dask): exit 2 with the address named within CX_CONNECT_TIMEOUT, instead of hanging silently."""
+    import os
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    http = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            with socket.socket() as c:
+                if c.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        t0 = time.monotonic()
+        r = subprocess.run([str(Path(sys.executable).parent / "cx"), "run", str(small_engagement), "--out",
+                            str(tmp_path / "o"), "--scheduler", f"tcp://127.0.0.1:{port}"], capture_output=True, text=True,
+                           env={**os.environ, "CX_CONNECT_TIMEOUT": "3"}, timeout=120)
+        took = time.monotonic() - t0
+    finally:
+        http.kill()
+        http.wait()
+    assert r.returncode == 2 and f"cannot reach the dask scheduler at tcp://127.0.0.1:{port}" in r.stderr, r.stderr
+    assert took < 30 and "Traceback" not in r.stderr

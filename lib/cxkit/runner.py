@@ -507,7 +507,7 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+            client = _connect(Client, scheduler)
         except (OSError, TimeoutError) as exc:
             raise RunError(f"cannot reach the dask scheduler at {scheduler} within {CONNECT_TIMEOUT} s "
                            f"({type(exc).__name__})", hint="start it with `dask scheduler`, or check the address "
@@ -555,6 +555,32 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _connect(client_class, scheduler: str):
+    """A client of the scheduler at ``scheduler``, or TimeoutError after ``CONNECT_TIMEOUT`` seconds in all.
+
+    dask's own ``timeout`` covers the TCP connection only: a port held by another kind of server (an HTTP
+    server, a database) accepts the connection and then never answers dask's handshake, which would wait forever.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = client_class(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box["error"] = exc
+
+    th = threading.Thread(target=connect, name="cx-connect", daemon=True)   # daemon: never holds up the exit
+    th.start()
+    th.join(CONNECT_TIMEOUT + 2)
+    if "client" in box:
+        return box["client"]
+    if "error" in box:
+        raise box["error"]
+    raise TimeoutError(f"no dask handshake from {scheduler}")
 
 
 def _watch_external(client, scheduler: str, futures: dict, by_future: dict, task_by_key: dict,
