@@ -53,6 +53,23 @@ def _notebooks(folder: Path, **sources: str) -> Path:
     return folder
 
 
+def start_scheduler(tmp_path: Path):
+    """A `dask scheduler` on a free loopback port (no dashboard): ``(process, address)``; the caller stops it."""
+    import subprocess
+    import sys
+    import time
+
+    sched_file = tmp_path / "scheduler.json"
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
+                             "0", "--no-dashboard", "--scheduler-file", str(sched_file)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        if sched_file.is_file() and sched_file.stat().st_size:
+            break
+        time.sleep(0.2)
+    return proc, json.loads(sched_file.read_text())["address"]
+
+
 def test_killed_worker_task_is_retried_without_partial_outputs(small_engagement, tmp_path, monkeypatch):
     nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB, "01_killer": KILLER_NB})
     monkeypatch.setenv("CX_TEST_MARKER_DIR", str(tmp_path))  # inherited by the worker processes
@@ -124,20 +141,12 @@ def test_existing_cluster_via_scheduler_address(small_engagement, tmp_path):
     """`--scheduler tcp://...`: the same run goes to a cluster started with `dask scheduler` / `dask worker`."""
     import subprocess
     import sys
-    import time
 
     nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
-    sched_file = tmp_path / "scheduler.json"
     dask_bin = Path(sys.executable).parent / "dask"
-    procs = [subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--no-dashboard", "--scheduler-file", str(sched_file)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    sched, address = start_scheduler(tmp_path)
+    procs = [sched]
     try:
-        for _ in range(100):
-            if sched_file.is_file() and sched_file.stat().st_size:
-                break
-            time.sleep(0.2)
-        address = json.loads(sched_file.read_text())["address"]
         procs.append(subprocess.Popen([str(dask_bin), "worker", address, "--nworkers", "1", "--nthreads", "1",
                                        "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         rep = run(small_engagement, out_dir=tmp_path / "out", notebooks_folder=nbs, scheduler=address)

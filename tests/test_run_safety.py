@@ -14,7 +14,7 @@ import pytest
 from cxkit import runner
 from cxkit.cli import main
 from cxkit.runner import RunError, run
-from test_batch import OK_NB, _notebooks
+from test_batch import OK_NB, _notebooks, start_scheduler
 
 pytestmark = pytest.mark.slow
 
@@ -114,16 +114,8 @@ def test_unreachable_scheduler_and_scheduler_without_workers_fail_in_bounded_tim
     with pytest.raises(RunError, match="cannot reach the dask scheduler"):
         run(small_engagement, out_dir=tmp_path / "o1", notebooks_folder=nbs, scheduler="tcp://127.0.0.1:9")
     assert time.monotonic() - t0 < 30
-    sched_file = tmp_path / "scheduler.json"
-    dask_bin = Path(sys.executable).parent / "dask"
-    proc = subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                             "--scheduler-file", str(sched_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, address = start_scheduler(tmp_path)
     try:
-        for _ in range(150):
-            if sched_file.is_file() and sched_file.stat().st_size:
-                break
-            time.sleep(0.2)
-        address = json.loads(sched_file.read_text())["address"]
         t0 = time.monotonic()
         with pytest.raises(RunError, match="has no worker"):
             run(small_engagement, out_dir=tmp_path / "o2", notebooks_folder=nbs, scheduler=address)
@@ -155,16 +147,10 @@ def test_cluster_losing_its_last_worker_mid_run_fails_in_bounded_time(small_enga
     within WORKER_TIMEOUT instead of waiting forever, and writes no playbook for it."""
     nbs = _notebooks(tmp_path / "nbs", **{"00_sleepy": SLEEPY_NB})
     monkeypatch.setattr(runner, "WORKER_TIMEOUT", 5)
-    sched_file = tmp_path / "scheduler.json"
     dask_bin = Path(sys.executable).parent / "dask"
-    procs = [subprocess.Popen([str(dask_bin), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                               "--scheduler-file", str(sched_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    sched, address = start_scheduler(tmp_path)
+    procs = [sched]
     try:
-        for _ in range(150):
-            if sched_file.is_file() and sched_file.stat().st_size:
-                break
-            time.sleep(0.2)
-        address = json.loads(sched_file.read_text())["address"]
         worker = subprocess.Popen([str(dask_bin), "worker", address, "--nworkers", "1", "--nthreads", "1",
                                    "--no-dashboard", "--no-nanny"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(worker)
