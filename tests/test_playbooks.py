@@ -158,3 +158,17 @@ def test_relative_out_dir(demo_dir, tmp_path, monkeypatch):
     assert code == 0
     assert (tmp_path / "rel" / "out" / "east" / "00_data_profile.results.json").is_file()
     assert (tmp_path / "rel" / "out" / "east" / "00_data_profile.html").is_file()
+
+
+def test_summary_results_use_stable_ids_not_display_labels(demo_run):
+    """99's machine-readable keys are ids (scale names, 05/06 keys), whatever the playbook language: a reader
+    of .results.json must not depend on 保证性 α or 净现值."""
+    res = json.loads((demo_run.out / "_engagement" / "99_summary.results.json").read_text(encoding="utf-8"))
+    scales = {"responsiveness", "reliability", "assurance", "empathy", "tangibles", "value"}
+    for region in REGIONS:
+        assert set(res["alpha"][region]) == scales
+        assert set(res["roi"][region]) == {"npv", "roi_ratio", "payback_month", "p_npv_positive"}
+        assert set(res["allocation"][region]) == {"budget", "optimal_points", "optimal_value", "agents"}
+        assert res["roi"][region]["npv"] == pytest.approx(demo_run.results(region, "05_roi")["npv"])
+        assert res["alpha"][region]["reliability"] == pytest.approx(
+            demo_run.results(region, "02_reliability")["scales"]["reliability"]["alpha"])

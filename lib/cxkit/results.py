@@ -914,22 +914,22 @@ class RegionKpis(_Strict):
 class SummaryResults(NotebookResults):
     """``_engagement/99_summary.results.json``: the regions side by side.
 
-    Inner keys of ``alpha``, ``roi`` and ``allocation`` are display labels in the playbook
-    language, so they are typed as free mappings.
+    Inner keys are stable ids: scale names in ``alpha``; ``npv, roi_ratio, payback_month, p_npv_positive`` in
+    ``roi``; ``budget, optimal_points, optimal_value, agents`` in ``allocation`` (display labels only in the page).
     """
 
     notebook: Literal["99_summary"] = _req("notebook name")
     region: Literal["_engagement"] = _req("always `_engagement`")
     kpis: dict[str, RegionKpis] = _req("per region or `_all`: KPIs with 95% intervals and Holm-adjusted p")
-    alpha: dict[str, dict[str, Float | None]] = _req("per region: {\"<scale label> α\": raw Cronbach's alpha}")
+    alpha: dict[str, dict[str, Float | None]] = _req("per region: {scale: raw Cronbach's alpha}")
     top_drivers: dict[str, dict[str, str | None]] = _req(
         "per region: {\"#1\"..\"#3\": \"label (share)\"}, largest rescaled relative weights")
     top_causes: dict[str, dict[str, str | None]] = _req(
         "per region: {\"#1\"..\"#3\": \"label (share)\"}, largest fishbone category shares (uncoded excluded)")
     roi: dict[str, dict[str, Float | None]] = _req(
-        "per region: NPV, ROI, payback, P(NPV > 0) from 05_roi (keys: column labels in the playbook language)")
+        "per region: {npv, roi_ratio, payback_month, p_npv_positive} from 05_roi")
     allocation: dict[str, dict[str, Float | None]] = _req(
-        "per region: budget, optimal points, optimal value, agents from 06_allocation (keys: column labels)")
+        "per region: {budget, optimal_points, optimal_value, agents} from 06_allocation")
 
 
 # =========================================================================== registry & API

@@ -49,10 +49,9 @@ pb.result("kpis", kpis.set_index("region").to_dict(orient="index"))
 
 # %%
 pb.h2(pb.t("summary.sec_reliability"))
-rel = summary.figures_table(results, [(f"{pb.scale_label(sc)} α", "02_reliability", f"scales.{sc}.alpha")
-                                      for sc in survey["scales"]])
-pb.table(summary.labelled(rel, labels, col_region),
-         digits=3)
+rel = summary.figures_table(results, [(sc, "02_reliability", f"scales.{sc}.alpha") for sc in survey["scales"]])
+pb.table(summary.labelled(rel.rename(columns={sc: f"{pb.scale_label(sc)} α" for sc in survey["scales"]}), labels,
+                          col_region), digits=3)
 pb.result("alpha", rel.set_index("region").to_dict(orient="index"))
 
 # %%
@@ -72,22 +71,19 @@ pb.result("top_causes", causes.set_index("region").to_dict(orient="index"))
 
 # %%
 pb.h2(pb.t("summary.sec_roi"))
-roi = summary.figures_table(results, [(pb.t("summary.col_npv"), "05_roi", "npv"),
-                                      (pb.t("summary.col_roi"), "05_roi", "roi_ratio"),
-                                      (pb.t("summary.col_payback"), "05_roi", "payback_month"),
-                                      (pb.t("summary.col_p_npv"), "05_roi", "p_npv_positive")])
-pb.table(summary.labelled(roi, labels, col_region),
-         percent=[pb.t("summary.col_p_npv")], digits=1)
+roi_cols = {"npv": "col_npv", "roi_ratio": "col_roi", "payback_month": "col_payback", "p_npv_positive": "col_p_npv"}
+roi = summary.figures_table(results, [(key, "05_roi", key) for key in roi_cols])
+pb.table(summary.labelled(roi.rename(columns={k: pb.t(f"summary.{v}") for k, v in roi_cols.items()}), labels,
+                          col_region), percent=[pb.t("summary.col_p_npv")], digits=1)
 pb.result("roi", roi.set_index("region").to_dict(orient="index"))
 
 # %%
 pb.h2(pb.t("summary.sec_allocation"))
-alloc = summary.figures_table(results, [(pb.t("summary.col_budget"), "06_allocation", "budget"),
-                                        (pb.t("summary.col_points"), "06_allocation", "optimal_points"),
-                                        (pb.t("summary.col_value"), "06_allocation", "optimal_value"),
-                                        (pb.t("summary.col_agents"), "06_allocation", "staffing.recommended")])
-pb.table(summary.labelled(alloc, labels, col_region),
-         digits=1)
+alloc_cols = {"budget": ("col_budget", "budget"), "optimal_points": ("col_points", "optimal_points"),
+              "optimal_value": ("col_value", "optimal_value"), "agents": ("col_agents", "staffing.recommended")}
+alloc = summary.figures_table(results, [(key, "06_allocation", path) for key, (_, path) in alloc_cols.items()])
+pb.table(summary.labelled(alloc.rename(columns={k: pb.t(f"summary.{v[0]}") for k, v in alloc_cols.items()}), labels,
+                          col_region), digits=1)
 pb.result("allocation", alloc.set_index("region").to_dict(orient="index"))
 
 # %%
