@@ -40,6 +40,18 @@ SCORE_COLUMNS = {"spend": "annual_spend", "aov": "aov", "repurchase": "repurchas
                  "complaint": "complaint_30d", "churn": None}
 
 
+def has_value_columns(columns_present, columns: dict | None = None) -> bool:
+    """Whether the data holds any of the tier score's customer-value columns (spend, AOV, repurchase,
+    interactions): a survey export without any of them is not a case for the score at all (a note, not a warning).
+
+    >>> has_value_columns(["NPS_SCORE", "text"]), has_value_columns(["annual_spend", "nps"])
+    (False, True)
+    """
+    cols = {**SCORE_COLUMNS, **(columns or {})}
+    present = set(columns_present)
+    return any(cols[k] in present for k in ("spend", "aov", "repurchase", "interactions") if cols[k])
+
+
 def spend_tier(spend: Any, bands: Mapping[str, float] = SPEND_BANDS, *, column: str = "annual_spend") -> pd.Series:
     """Tier of each customer from trailing-12-month spend; ``bands`` maps tier → inclusive lower bound.
 

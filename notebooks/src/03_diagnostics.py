@@ -193,7 +193,8 @@ else:
             score = tiers.tier_score(df, weights=P["tier_score"]["weights"], columns=P["tier_score"]["columns"],
                                      need_scores=P["tier_score"]["need_scores"])
         except CxError as exc:  # e.g. a missing column: the section becomes a note, not a failed playbook
-            pb.note(T("warn_tier_score", reason=exc.message), "warn")
+            pb.note(T("warn_tier_score", reason=exc.message),
+                    "warn" if tiers.has_value_columns(df.columns, P["tier_score"]["columns"]) else "info")
             score = None
         if score is not None:
             shares = P["tier_shares"] or tiers.TIER_SHARES
