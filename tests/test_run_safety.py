@@ -14,7 +14,7 @@ import pytest
 from cxkit import runner
 from cxkit.cli import main
 from cxkit.runner import RunError, run
-from test_batch import OK_NB, _notebooks, start_scheduler
+from test_batch import HEAD, OK_NB, _notebooks, start_scheduler
 
 pytestmark = pytest.mark.slow
 
@@ -126,14 +126,7 @@ def test_unreachable_scheduler_and_scheduler_without_workers_fail_in_bounded_tim
         proc.wait(timeout=20)
 
 
-SLEEPY_NB = """# %% [parameters]
-params = {}
-region = ""
-notebook = "NB"
-results_path = ""
-results_dir = ""
-run_dir = ""
-
+SLEEPY_NB = HEAD + """
 # %%
 import json
 import time

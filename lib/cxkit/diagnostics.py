@@ -197,6 +197,16 @@ def driver_level(survey: Mapping[str, Any], requested: str, scales: Mapping[str,
     return None, "no_drivers"
 
 
+def _no_driver_results(pb, outcome: str, level: str) -> None:
+    """The driver keys of docs/results.md when the key-driver sections do not run: empty, with ``r2`` null."""
+    for key in ("driver_weights", "driver_weights_ci", "driver_performance", "driver_dominance",
+                "tier_driver_weights", "ipa"):
+        pb.result(key, {})
+    pb.result("driver_outcome", outcome)
+    pb.result("driver_level", level)
+    pb.result("r2", None)
+
+
 def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any], P: Mapping[str, Any], *,
                     outcomes: Mapping[str, str], seg: str | None, order, conf: float, top_box: int) -> None:
     """Notebook 03's key-driver sections: relative weights and dominance, the other outcomes, drivers per tier,
@@ -227,12 +237,7 @@ def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any]
     level, why = driver_level(survey, P["driver_level"], scales)
     if level is None:
         pb.note(T("no_drivers"), "info")
-        for key in ("driver_weights", "driver_weights_ci", "driver_performance", "driver_dominance",
-                    "tier_driver_weights", "ipa"):
-            pb.result(key, {})
-        pb.result("driver_outcome", P["driver_outcome"])
-        pb.result("driver_level", P["driver_level"])
-        pb.result("r2", None)
+        _no_driver_results(pb, P["driver_outcome"], P["driver_level"])
         return
     if why:
         pb.note(T(why, requested=T(f"level_{P['driver_level']}"), used=T(f"level_{level}")), "info")
@@ -243,12 +248,7 @@ def driver_sections(pb, df, survey: Mapping[str, Any], scales: Mapping[str, Any]
     need = max(int(P.get("min_driver_n_total", 50)), 10 * X.shape[1])
     if n_ok < need:     # n = 5 must not get a driver ranking (R² 0.94 of noise) nor an IPA recommendation
         pb.note(T("drivers_small_n", n=n_ok, need=need, k=X.shape[1]), "warn")
-        for key in ("driver_weights", "driver_weights_ci", "driver_performance", "driver_dominance",
-                    "tier_driver_weights", "ipa"):
-            pb.result(key, {})
-        pb.result("driver_outcome", P["driver_outcome"])
-        pb.result("driver_level", level)
-        pb.result("r2", None)
+        _no_driver_results(pb, P["driver_outcome"], level)
         return
     kd = drivers.key_drivers(X, y, outcome=P["driver_outcome"], n_boot=P["n_boot"], conf=conf, seed=pb.params["seed"])
     perf = drivers.performance_0_100(X, lo, hi)

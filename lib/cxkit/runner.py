@@ -551,6 +551,12 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
                 finished(fut)
             return
         _watch_external(client, scheduler, futures, by_future, task_by_key, finished, on_done)
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the workers too: the nannies then log their workers' exits as errors with
+        # tracebacks while the cluster closes. The run says "interrupted" once; nothing else is news.
+        import logging
+        logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)
+        raise
     finally:
         client.close()
         if cluster is not None:
