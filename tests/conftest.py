@@ -44,7 +44,11 @@ def small_engagement(demo_dir, tmp_path) -> Path:
     for r in ("east", "south", "west"):
         for f in (demo_dir / "data").glob(f"{r}_*.csv"):   # responses, complaints, previous wave...
             pd.read_csv(f).head(200).to_csv(d / "data" / f.name, index=False)
+    for f in (demo_dir / "data").glob("*.csv"):             # engagement-wide files (e.g. the pilot of 07)
+        if not f.name.startswith(("east_", "south_", "west_", "north_")):
+            pd.read_csv(f).to_csv(d / "data" / f.name, index=False)
     cfg["regions"] = {r: cfg["regions"][r] for r in ("east", "south", "west")}
+    cfg.pop("weighting", None)          # runner tests on unweighted KPIs; weighting tests add their own section
     (d / "engagement.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return d
 

@@ -198,3 +198,83 @@ def test_every_demo_playbook_opens_offline(browser, demo_run):
         if ink < 0.01 or res["text_len"] < 50 or not res["title"]:
             failures.append(f"{rel}: looks blank (ink {ink:.4f}, {res['text_len']} chars, title {res['title']!r})")
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------- issue 17: phone and desktop layout
+LAYOUT_JS = r"""
+(() => {
+  const vw = document.documentElement.clientWidth;
+  const over = [];
+  for (const t of document.querySelectorAll('table')) {
+    const box = t.parentElement;
+    if (t.scrollWidth > box.clientWidth + 1) over.push((t.querySelector('th') || t).innerText.slice(0, 40));
+  }
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('details, style, script').forEach(e => e.remove());
+  return {vw: vw, page: document.documentElement.scrollWidth, tables: over, text: body.innerText,
+          findings: (() => {      // list items after the findings heading (fragments sit in separate blocks)
+            const h = document.getElementById('dash-findings') || document.getElementById('summary-sec_findings');
+            if (!h) return 0;
+            return [...document.querySelectorAll('ol li')].filter(
+              li => h.compareDocumentPosition(li) & Node.DOCUMENT_POSITION_FOLLOWING).length;
+          })()};
+})()
+"""
+
+
+def raw_keys(engagement: Path, lang: str) -> set[str]:
+    """Keys of engagement.yaml and data columns a reader must never see: region keys, 5-Why chain ids, lever
+    names, the human-code columns, segment and banner columns; scale keys too on Chinese pages (in English they
+    are ordinary words)."""
+    import yaml
+
+    cfg = yaml.safe_load((engagement / "engagement.yaml").read_text(encoding="utf-8"))
+    keys = set(cfg["regions"])
+    rc = cfg.get("root_cause") or {}
+    keys |= {c["id"] for c in rc.get("chains") or []}
+    keys |= {v for k, v in rc.items() if k.endswith("_column") and isinstance(v, str) and "_" in v}
+    keys |= {lv["name"] for lv in (cfg.get("allocation") or {}).get("levers") or [] if isinstance(lv, dict)}
+    diag = cfg.get("diagnostics") or {}
+    keys |= set(diag.get("segments") or []) | set(diag.get("banners") or [])
+    keys.add(cfg["survey"]["segment_column"])
+    if lang == "zh":
+        keys |= set(cfg["survey"]["scales"])
+    return keys
+
+
+def layout(cdp: CDP, s: str, url: str, width: int) -> dict:
+    cdp.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": 800, "deviceScaleFactor": 1,
+                                                     "mobile": width < 600}, session=s)
+    cdp.events.clear()
+    cdp.send("Page.navigate", {"url": url}, session=s)
+    cdp.wait_event("Page.loadEventFired")
+    return cdp.send("Runtime.evaluate", {"expression": LAYOUT_JS, "returnByValue": True}, session=s)["result"]["value"]
+
+
+def test_playbooks_fit_phone_and_desktop_and_show_no_raw_keys(browser, demo_run, demo_dir):
+    """Issue 17: every page at 390 and 1280 px — the page never scrolls sideways; the summary pages' tables (the
+    index dashboard, 99) fit the screen; no key of engagement.yaml or data column in visible text (folded
+    statistical detail and 01's codebook, the fieldwork file that must name the variables, excepted); the index
+    and 99 open with findings."""
+    import re
+
+    keys = raw_keys(demo_dir, "zh")
+    tab = open_tab(browser)
+    failures = []
+    for p in sorted(demo_run.out.rglob("*.html")):
+        rel = str(p.relative_to(demo_run.out))
+        summary_page = rel in ("index.html", "_engagement/99_summary.html")
+        for width in (390, 1280):
+            res = layout(browser, tab, p.resolve().as_uri(), width)
+            if res["page"] > res["vw"] + 1:
+                failures.append(f"{rel} @{width}: the page scrolls sideways ({res['page']} > {res['vw']} px)")
+            if summary_page and width == 390 and res["tables"]:
+                failures.append(f"{rel} @390: tables wider than the screen: {res['tables'][:3]}")
+        if summary_page and res["findings"] < 1:
+            failures.append(f"{rel}: no findings shown")
+        if "01_survey_design" not in rel:
+            for k in sorted(keys):
+                m = re.search(rf"(?<![A-Za-z0-9_-]){re.escape(k)}(?![A-Za-z0-9_-])", res["text"])
+                if m:
+                    failures.append(f"{rel}: raw key {k!r} in '…{res['text'][max(0, m.start() - 30):m.end() + 30]}…'")
+    assert not failures, "\n".join(failures)

@@ -25,6 +25,18 @@ PINNED = {
     "north_complaints.csv": "8ccae0385e3baab03da29be359f615c75ea245cb169193c4825b12a2b61571ac",
     "north_responses.csv": "b13acf465602edf362a976e66a46422acdc20d4f912fd5dca9c97d8e9c14cc01",
     "north_retest.csv": "04bac3e410421db17ec8fcce9eebe26420b7ff375cdcf196a03e0c29fcd10dad",
+    "north_wave_2023Q4.csv": "ee80fdea989948e0f1a672088260c4fd7ef0fbf56a560f353eb9116358b11d89",
+    "north_wave_2024Q1.csv": "15fcb37d9a3ac96674c6b8a6efdfe8569fae3e0ed39ee397c33951a525ba6568",
+    "north_wave_2024Q2.csv": "ba1a52d9290416ad690e54a024135fed3ff1f5a3a91a6b947c8731a203b7ba50",
+    "north_wave_2024Q3.csv": "de33787f7ee977dd9470cfa846763fb5092111ae1edaa8c8ff9ec80dcb92fcfa",
+    "north_wave_2024Q4.csv": "68701ed43ef4d4d418b1f456686d2e5d359fdb2fe3481c7800baccf3dee8268f",
+    "north_wave_2025Q1.csv": "efa1c4d08f042ed66c037acb62d7b4bbeada8851d4db91a93d0891b5fe3d0b48",
+    "north_wave_2025Q2.csv": "189f8bb49ece09600ff40243b52e4820e892bb66dd25c926e73744ef3117cd12",
+    "north_wave_2025Q3.csv": "79c099be465bed0856e2cae0916583769254cc77a39ba5a478a413809a1af0fd",
+    "north_wave_2025Q4.csv": "7802e427b8131705a1cab79074ab93a5d586c631f118be4311a8b10762bcc69c",
+    "north_wave_2026Q1.csv": "5672a26f3f3d484dd5659358790cfa2d68da1cdcf17007ede52601790dd09ad4",
+    "north_wave_2026Q2.csv": "72097f272d141ac939bc068aa4490a6425b7265abace931cf5d8ed72146baa19",
+    "pilot.csv": "9ac60d93fe36293e904a13d51549b239a4882eb92a6ff3fa2049272dff135d2e",
     "south_complaints.csv": "ddc59f5296c54ef43ae85952b57ad66b9fb6a3135b4bd24f962764be831c8e43",
     "south_responses.csv": "3731274e4abe1f5e6b967343635005ef62ab4b4c17220701fea7b552d73025d1",
     "truth.json": "2e3611e10eff7e575e9a50d6014bd73710ee304b6740ee8f8211ecfc994a1b4c",
@@ -55,6 +67,7 @@ def test_generator_uses_no_linear_algebra(monkeypatch):
             return getattr(self._rng, name)
 
     expected = demo.make_responses("south", 20261122, n=300)
+    expected_wave = demo.make_tracking_wave("2025Q3", 20261122)          # the tracking history (03)
     real = demo._rng
     monkeypatch.setattr(demo, "_rng", lambda seed, k: NoLinalg(real(seed, k)))
     for name in ("svd", "cholesky", "eigh", "eig", "solve", "inv"):
@@ -62,6 +75,7 @@ def test_generator_uses_no_linear_algebra(monkeypatch):
     monkeypatch.setattr(np, "dot", boom)
     monkeypatch.setattr(np, "matmul", boom)
     pd.testing.assert_frame_equal(demo.make_responses("south", 20261122, n=300), expected)
+    pd.testing.assert_frame_equal(demo.make_tracking_wave("2025Q3", 20261122), expected_wave)
 
 
 def test_committed_r_reference_input_is_the_demo():

@@ -392,3 +392,26 @@ def test_items_flagged_by_02_can_be_kept_in_scale_scores(small_engagement, tmp_p
     assert dropped == {"reliability": "rel4"} and kept == {}
     assert perf_dropped["reliability"] != pytest.approx(perf_kept["reliability"])
     assert perf_dropped["responsiveness"] == pytest.approx(perf_kept["responsiveness"])
+
+
+def test_weighted_drivers_equal_unweighted_on_rows_repeated_by_integer_weights():
+    """Issue 19: weighted relative weights, dominance and performance. Independent reference: the unweighted
+    analysis of the data with each respondent repeated w times (frequency weights) — the same correlation
+    matrix, so the same weights; and different from the unweighted analysis of the original rows."""
+    rng = np.random.default_rng(7)
+    n = 300
+    d = pd.DataFrame(rng.integers(1, 6, size=(n, 4)).astype(float), columns=["a", "b", "c", "e"])
+    w = rng.integers(1, 5, n)
+    d["y"] = d.a + 0.6 * d.b * (w > 2) + rng.normal(0, 1, n)          # the effect of b lives in the heavy rows
+    rep = d.loc[d.index.repeat(w)].reset_index(drop=True)
+    X = ["a", "b", "c", "e"]
+    for fn in (drivers.relative_weights, drivers.dominance):
+        got = fn(d, "y", X, weights=w).table
+        ref = fn(rep, "y", X).table
+        col = "rescaled" if "rescaled" in got else "share"
+        np.testing.assert_allclose(got[col], ref[col], atol=1e-12)
+        assert not np.allclose(fn(d, "y", X).table[col], ref[col], atol=1e-3)
+    perf = drivers.performance_0_100(d[X], 1, 5, weights=w)
+    assert perf == pytest.approx(drivers.performance_0_100(rep[X], 1, 5), abs=1e-12)
+    kd = drivers.key_drivers(d[X], d["y"], weights=w, n_boot=50, seed=1)
+    assert kd["rescaled"].to_numpy() == pytest.approx(drivers.relative_weights(rep, "y", X).table["rescaled"].to_numpy())

@@ -55,6 +55,33 @@ def test_notebook_is_thin(path):
         assert len(c.source.splitlines()) <= 40, f"{path.name}: a cell over 40 lines belongs in lib/cxkit"
 
 
+#: notebooks held to the thin-notebook rule of issue 14 (each section one library call, as
+#: ``cxkit.diagnostics.driver_sections``): no code cell over MAX_LOGIC_LINES logic lines, no def / lambda / class
+THIN_NOTEBOOKS = ("01_survey_design", "02_reliability")
+MAX_LOGIC_LINES = 15
+
+
+@pytest.mark.parametrize("name", THIN_NOTEBOOKS)
+def test_thin_notebook_cells_are_short_and_define_nothing(name):
+    """A logic line is a non-blank line that is not a comment; thresholds and formatting live in the section
+    builders and their params models, not in cells."""
+    import ast
+
+    path = ROOT / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    assert code, f"{path.name}: no code cells"
+    for k, c in enumerate(code, start=1):
+        first = c.source.strip().splitlines()[0] if c.source.strip() else ""
+        where = f"{path.name} code cell {k} ({first[:50]!r})"
+        logic = [ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        assert len(logic) <= MAX_LOGIC_LINES, \
+            f"{where}: {len(logic)} logic lines > {MAX_LOGIC_LINES}; move the section into a builder in lib/cxkit"
+        defined = [type(n).__name__ for n in ast.walk(ast.parse(c.source))
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))]
+        assert not defined, f"{where}: {', '.join(defined)} in a notebook cell; move it to lib/cxkit"
+
+
 def _norm(req: str) -> tuple[str, str]:
     m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$", req)
     name = re.sub(r"[-_.]+", "-", m.group(1)).lower()

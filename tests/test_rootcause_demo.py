@@ -43,3 +43,20 @@ def test_no_personal_data_in_playbook(demo_run, region):
     assert not re.search(r"1381234|138-1234|@example\.c|110101199003", html)
     r = demo_run.results(region, "04_root_cause")
     assert r["n_pii"] > 0          # ~5% of demo complaints carry personal data
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_shown_top3_causes_are_the_true_top3(demo_run, demo_dir, region):
+    """Issue 18: category_share (primary category, each complaint once) ranks the causes as the truth
+    does, shares within 5 points; the per-verbatim codes file is written beside the results."""
+    import pandas as pd
+
+    truth = pd.read_csv(demo_dir / "data" / f"{region}_complaints.csv")["true_category"].value_counts(normalize=True)
+    r = demo_run.results(region, "04_root_cause")
+    shown = sorted((c for c in r["category_share"] if c != "uncoded"), key=lambda c: (-r["category_share"][c], c))[:3]
+    assert shown == truth.index[:3].tolist()
+    for c in shown:
+        assert abs(r["category_share"][c] - truth[c]) <= 0.05
+    assert sum(r["category_counts"].values()) == r["n_complaints"]
+    codes = pd.read_csv(demo_run.out / region / "04_root_cause.codes.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert len(codes) == r["n_complaints"] and {"id", "primary", "codes", "terms"} <= set(codes.columns)

@@ -204,3 +204,42 @@ def test_schedule_default_six_steps_in_weeks():
     assert sampling.fieldwork_schedule(None, 6)["end"].max() == 6
     with pytest.raises(ConfigError, match="design.fieldwork.steps"):
         sampling.fieldwork_schedule([{"key": "x", "start": 3, "end": 2}])
+
+
+def test_demo_plan_design_weights_give_back_population_shares():
+    """Issue 19: the demo's plan (Neyman within region, min 30 per cell) over-samples some cells; a sample drawn
+    by the plan and weighted by `weighting.design_weights` with the plan's probabilities has the population's
+    region shares 30/27/20/23 and tier shares 12/28/45/15 (the engagement.yaml inputs, not the plan's own N)."""
+    import pandas as pd
+
+    from cxkit import weighting
+    from cxkit.config import load_yaml
+    from pathlib import Path
+
+    sp = load_yaml(Path(__file__).parents[1] / "params" / "demo" / "engagement.yaml")["design"]["sampling"]
+    plan = sampling.plan_sample(sp)
+    dw = sampling.design_weight_table(plan["cells"], plan["dimensions"])
+    cells = plan["cells"]
+    df = pd.DataFrame({"region": np.repeat(cells["region"].to_numpy(), cells["n"].to_numpy()),
+                       "tier": np.repeat(cells["tier"].to_numpy(), cells["n"].to_numpy())})
+    w = weighting.design_weights(df, dw["probabilities"]).weights
+    for dim in ("region", "tier"):
+        got = pd.Series(w).groupby(df[dim].to_numpy()).sum() / w.sum()
+        raw = df[dim].value_counts(normalize=True)
+        for level, share in sp["strata"][dim].items():
+            assert got[level] == pytest.approx(share, abs=1e-12)
+        # the plan is disproportionate: unweighted shares are off by more than a point somewhere
+        assert max(abs(raw[lv] - sh) for lv, sh in sp["strata"][dim].items()) > 0.01
+    shares = dw["shares"].set_index(["dimension", "level"])["weighted"]
+    assert shares[("tier", "platinum")] == pytest.approx(0.12, abs=1e-12)
+
+
+def test_power_mean_large_effect_is_one_not_nan():
+    """statsmodels' noncentral t returns NaN for a 10-point change at SD 12 and 500 per group (reported by 07);
+    the normal approximation takes over there and agrees with statsmodels where both are defined."""
+    from statsmodels.stats.power import TTestIndPower
+
+    assert sampling.power_mean(10, 12, 500, 500) == pytest.approx(1.0, abs=1e-12)
+    for diff, n in [(2, 100), (3, 300), (1, 1000)]:
+        ref = TTestIndPower().power(diff / 12, nobs1=n, alpha=0.05, ratio=1)
+        assert sampling.power_mean(diff, 12, n, n) == pytest.approx(ref, rel=1e-9)

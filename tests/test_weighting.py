@@ -64,6 +64,32 @@ def _w(w) -> np.ndarray:
 
 # --------------------------------------------------------------------------- parity with R
 @pytest.mark.parametrize("name", DESIGNS)
+@pytest.mark.parametrize("var,by,kind", [("csat", "channel", "mean"), ("tan1", "channel", "mean"),
+                                         ("npsscore", "age_band", "nps")])
+def test_group_test_matches_svyglm_regtermtest(d, designs, name, var, by, kind):
+    """Issue 19: weighted group tests are design-based: domain means and their covariance as R
+    vcov(svyglm(y ~ g - 1)), the omnibus Wald F as regTermTest(svyglm(y ~ g), ~g) (tan1 has missing values)."""
+    r = REF[name][f"group_{var.replace('score', '')}_{by.split('_')[0]}"]
+    y = (d["nps"].ge(9).astype(float) - d["nps"].le(6)) if var == "npsscore" else d[var]
+    t = wt.weighted_group_test(y, d[by], designs[name], kind=kind, levels=r["levels"])
+    np.testing.assert_allclose(t.estimates, r["est"], rtol=0, atol=EST)
+    np.testing.assert_allclose(t.cov, np.array(r["vcov"]), rtol=1e-6, atol=1e-12)
+    assert t.statistic == pytest.approx(np.ravel(r["F"])[0], rel=1e-6)
+    assert (t.df1, t.df2) == (r["df"], r["ddf"])
+    assert t.p_value == pytest.approx(np.ravel(r["p"])[0], abs=SE)
+    pair = t.pairwise.iloc[0]     # first two levels: their difference's SE from R's covariance matrix
+    V = np.array(r["vcov"])
+    assert pair["se"] == pytest.approx(np.sqrt(V[0, 0] + V[1, 1] - 2 * V[0, 1]), rel=1e-6)
+
+
+def test_group_test_proportion_is_rao_scott(d, designs):
+    topbox = (d["csat"] >= 4).astype(float)
+    t = wt.weighted_group_test(topbox, d["complaint_30d"].astype(str), designs["rake"], kind="proportion")
+    c = wt.weighted_chisq(topbox, d["complaint_30d"].astype(str), designs["rake"])
+    assert (t.test, t.statistic, t.p_value) == ("rao_scott_f", pytest.approx(c.statistic), pytest.approx(c.p_value))
+
+
+@pytest.mark.parametrize("name", DESIGNS)
 def test_weights_and_kish_match_r(designs, name):
     r, w = REF[name], designs[name]
     np.testing.assert_allclose(_w(w), r["weights"], rtol=0, atol=EST)
@@ -485,3 +511,58 @@ def test_notebook_03_headline_kpis_are_weighted_when_asked(small_engagement, tmp
     assert w["method"] == "poststratify" and w["n"] == len(df) and w["effective_n"] < len(df) and w["converged"]
     assert "Weighting" in (tmp_path / "w" / "east" / "03_diagnostics.html").read_text(encoding="utf-8") or \
         "加权" in (tmp_path / "w" / "east" / "03_diagnostics.html").read_text(encoding="utf-8")
+    # the group tests are design-based (R regTermTest / svychisq, checked above), and the channel tests' p-values
+    # equal weighted_group_test on the same weights (post-stratified on tier: w = share / sample share)
+    assert set(res["difference_tests"]["tier"]) >= {"overall.wald_f", "top_box.rao_scott_f"}
+    wts = wt.poststratify(df, {"tier": shares})
+    big = [g for g, n in df["channel"].astype(str).value_counts().items() if n >= 30]   # diagnostics.min_group_n
+    ref = wt.weighted_group_test(df["overall"], df["channel"].astype(str), wts, kind="mean", levels=sorted(big))
+    assert res["difference_tests"]["channel"]["overall.wald_f"] == pytest.approx(ref.p_value, rel=1e-9)
+    # drivers from the weighted correlation matrix: different from the unweighted ones
+    assert res["driver_weights"] != pytest.approx(base["driver_weights"], abs=1e-6)
+    perf_ref = {c: 100 * (np.average(df[c].dropna(), weights=wts.weights[df[c].notna()]) - 1) / 4 for c in ["tan1"]}
+    assert perf_ref["tan1"] != pytest.approx(100 * (df["tan1"].mean() - 1) / 4, abs=1e-6)
+
+
+def test_stratified_rollup_matches_svymean_of_a_stratified_design(d):
+    """Issue 19, engagement roll-up: regions as strata at their population shares. Reference: R svymean of
+    svydesign(strata = ~channel, weights = share·n/n_h) (channels standing in for regions)."""
+    r = REF["rollup"]
+    for var, ref in (("csat", r["csat"]), ("nps", r["nps"])):
+        est = {}
+        for ch, part in d.groupby("channel"):
+            if var == "csat":
+                est[ch] = wt.weighted_mean(part["csat"], np.ones(len(part)))
+            else:
+                est[ch] = wt.weighted_nps(part["nps"], np.ones(len(part)))
+        roll = wt.stratified_rollup(est, CHANNEL)
+        assert roll.estimate == pytest.approx(ref["est"], abs=EST)
+        assert roll.se == pytest.approx(np.ravel(ref["se"])[0], rel=1e-6)
+    with pytest.raises(wt.ConfigError, match="no population share for 'web'"):
+        wt.stratified_rollup(est, {k: v for k, v in CHANNEL.items() if k != "web"})
+
+
+def test_demo_is_weighted_to_its_population(demo_run, demo_dir):
+    """Issue 19 done-when: the demo is weighted to its population. Each region's 03 headline is the raked mean
+    (tiers to document 003's shares, computed here from the data), 00 profiles the same weights, and 99 rolls
+    the regions up at their population shares 30/27/20/23 instead of pooling the 25/25/25/25 sample."""
+    import yaml
+
+    cfg = yaml.safe_load((demo_dir / "engagement.yaml").read_text(encoding="utf-8"))
+    wsec = cfg["weighting"]
+    shares = wsec["region_shares"]
+    summary_kpis = json.loads((demo_run.out / "_engagement" / "99_summary.results.json")
+                              .read_text(encoding="utf-8"))["kpis"]
+    for region in shares:
+        df = pd.read_csv(demo_dir / "data" / f"{region}_responses.csv")
+        w = wt.rake(df, wsec["margins"], trim=tuple(wsec["trim"])).weights
+        csat = np.average(df["csat"], weights=w)
+        d3, d0 = demo_run.results(region, "03_diagnostics"), demo_run.results(region, "00_data_profile")
+        assert d3["csat_0_100"] == pytest.approx(100 * (csat - 1) / 4, rel=1e-9)
+        assert d3["weights"]["method"] == d0["weights"]["method"] == "rake"
+        assert d0["weights"]["effective_n"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum(), rel=1e-9)
+        assert summary_kpis[region]["csat_0_100"] == pytest.approx(d3["csat_0_100"], rel=1e-9)
+    rolled = sum(s * summary_kpis[r]["csat_0_100"] for r, s in shares.items())
+    assert summary_kpis["_all"]["csat_0_100"] == pytest.approx(rolled, rel=1e-12)
+    pooled = np.mean([summary_kpis[r]["csat_0_100"] for r in shares])      # equal-n regions: what pooling gives
+    assert abs(rolled - pooled) > 0.01

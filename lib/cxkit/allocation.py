@@ -193,6 +193,9 @@ class AllocationParams(_Strict):
     reallocation: ReallocationParams = Field(default_factory=ReallocationParams)
     staffing: StaffingParams = Field(default_factory=StaffingParams)
     inputs: InputsParams = Field(default_factory=InputsParams)
+    # when the playbook (cxkit.allocation_sections) flags something
+    waste_warn_share: float = Field(default=0.05, ge=0, le=1)   # the current split wastes more than this share of the budget
+    frontier_min_share: float = Field(default=1e-3, gt=0, lt=1)  # the frontier starts at least at this share of the budget
 
     @model_validator(mode="after")
     def _names(self):
@@ -1389,85 +1392,3 @@ def tier_roi(plan: Plan, x) -> dict[str, dict[str, float]]:
                   "average": float(vals[m].sum() / spend) if spend > 0 else float("nan"),
                   "marginal": float(np.average(marg[m], weights=x[m]) if spend > 0 else marg[m].max())}
     return out
-
-
-# =========================================================================== charts
-def plot_curves(plan: Plan, allocs: dict[str, np.ndarray], *, labels: dict[str, str], title: str,
-                xlabel: str, ylabel: str, money_unit: float = 1e6, ncols: int = 4):
-    """Small multiples: each lever's response curve with every scenario's point on it."""
-    import matplotlib.pyplot as plt
-
-    n = plan.curves.n
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols + 1, 2.2 * nrows + 0.8), sharey=True,
-                             squeeze=False)
-    xmax = max(float(np.max([x.max() for x in allocs.values()])) * 1.3, float(np.median(plan.curves.K)) * 2)
-    grid = np.linspace(0, xmax, 200)
-    markers = "osD^vP*Xh"
-    for i in range(nrows * ncols):
-        ax = axes[i // ncols][i % ncols]
-        if i >= n:
-            ax.axis("off")
-            continue
-        c = plan.curves.curves[i]
-        ax.plot(grid / money_unit, c.value(grid), color="0.35", lw=1.4)
-        for j, (name, x) in enumerate(allocs.items()):
-            ax.plot([x[i] / money_unit], [float(c.value(x[i]))], markers[j % len(markers)], ms=5,
-                    label=labels.get(name, name) if i == 0 else None, alpha=0.85)
-        ax.set_title(plan.labels[i], fontsize=8)
-        ax.tick_params(labelsize=7)
-        if i % ncols == 0:
-            ax.set_ylabel(ylabel, fontsize=8)
-        if i // ncols == nrows - 1:
-            ax.set_xlabel(xlabel, fontsize=8)
-    fig.legend(loc="lower center", ncol=min(len(allocs), 5), fontsize=8, bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
-    return fig
-
-
-def plot_frontier(front, points: dict[str, tuple[float, float]], *, title: str, xlabel: str, ylabel: str,
-                  money_unit: float = 1e6, budget: float | None = None):
-    """Budget vs optimal objective, with each scenario's (budget, objective) point."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    f = front[front["feasible"]]
-    ax.plot(f["budget"] / money_unit, f["objective"], lw=2, color="#1f5f8b")
-    for j, (name, (b, v)) in enumerate(points.items()):
-        ax.plot([b / money_unit], [v], "osD^vP*Xh"[j % 9], ms=7, label=name)
-    if budget:
-        ax.axvline(budget / money_unit, color="0.6", ls="--", lw=1)
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def plot_fit(fit: HistoryFit, *, title: str, xlabel: str, ylabel: str, money_unit: float = 1e6):
-    """Historical points and the fitted curve."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    x, y = fit.points[:, 0], fit.points[:, 1]
-    grid = np.linspace(0, x.max() * 1.4, 200)
-    ax.plot(x / money_unit, y, "o", color="#e07b39")
-    ax.plot(grid / money_unit, fit.curve.value(grid), color="#1f5f8b")
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    return fig
-
-
-def plot_shares(table, *, title: str, ylabel: str):
-    """Stacked bars: each scenario's budget share by group (rows = scenarios, columns = groups)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    bottom = np.zeros(len(table))
-    for col in table.columns:
-        ax.bar(table.index.astype(str), table[col].to_numpy(), bottom=bottom, label=str(col))
-        bottom += table[col].to_numpy()
-    ax.set(title=title, ylabel=ylabel)
-    ax.tick_params(axis="x", labelsize=8)
-    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
-    ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    return fig

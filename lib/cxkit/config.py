@@ -8,7 +8,7 @@ key path as the consultant wrote it (``regions.east.survey.scale_range``) and
 what was expected, before any kernel starts.
 
 Notebook-specific sections (``design``, ``reliability``, ``diagnostics``,
-``root_cause``, ``roi``, ``allocation``) are validated by the model their module declares in
+``root_cause``, ``roi``, ``allocation``, ``action_plan``) are validated by the model their module declares in
 :data:`SECTION_MODELS`, so each topic owns its own schema.
 
 Example
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import ConfigError, Problem
 
@@ -48,6 +48,7 @@ SECTION_MODELS: dict[str, str] = {
     "weighting": "cxkit.weighting:WeightingParams",
     "root_cause": "cxkit.rootcause:RootCauseParams",
     "input": "cxkit.io:InputParams",
+    "action_plan": "cxkit.action_plan:ActionPlanParams",
 }
 
 
@@ -217,6 +218,40 @@ class ValidationParams(_Strict):
     policy: Literal["error", "warn"] = "error"
 
 
+#: a wave label in a period format whose order is known: 2024, 2024Q1, 2024H2, 2024-03 (2024M3)
+_PERIOD = re.compile(r"^(\d{4})(?:\s*[-_/ ]?\s*([QqHhMm])?\s*(\d{1,2}))?$")
+_PERIOD_MAX = {"Y": 0, "Q": 4, "H": 2, "M": 12}
+
+
+def period_key(label: str) -> tuple[str, int, int] | None:
+    """The sort key of a wave label in a known period format: ``(kind, year, number)``, else None.
+
+    >>> period_key("2024Q3"), period_key("2024-03"), period_key("2025"), period_key("春季")
+    (('Q', 2024, 3), ('M', 2024, 3), ('Y', 2025, 0), None)
+    """
+    m = _PERIOD.match(str(label).strip())
+    if not m:
+        return None
+    year, kind, num = m.groups()
+    if num is None:
+        return ("Y", int(year), 0)
+    kind = (kind or "M").upper()
+    return (kind, int(year), int(num)) if 1 <= int(num) <= _PERIOD_MAX[kind] else None
+
+
+class WaveSpec(_Strict):
+    """An earlier wave of a tracking study (``waves:`` of a region or of the engagement): its label and its
+    response file. Only the id column is required in the file; the outcome columns are checked where present."""
+
+    wave: str
+    responses: str
+
+    @field_validator("wave", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
 class ResolvedParams(_Strict):
     """The settings of one region after the engagement-level settings were merged in."""
 
@@ -232,6 +267,9 @@ class ResolvedParams(_Strict):
     complaints: str | None = None
     previous_responses: str | None = None
     retest_responses: str | None = None
+    pilot_responses: str | None = None   # notebook 07: respondent-level pilot data (cxkit.action_plan)
+    # multi-wave tracking (03, cxkit.tracking): the earlier waves, oldest first; this wave is `responses` / `wave`
+    waves: list[WaveSpec] = Field(default_factory=list)
     targets: dict[str, float] = Field(default_factory=dict)
     survey: SurveyParams = Field(default_factory=SurveyParams)
     root_cause: dict[str, Any] = Field(default_factory=lambda: {"text_column": "comment"})
@@ -245,12 +283,37 @@ class ResolvedParams(_Strict):
     allocation: dict[str, Any] = Field(default_factory=dict)
     weighting: dict[str, Any] = Field(default_factory=dict)
     input: dict[str, Any] = Field(default_factory=dict)
+    action_plan: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("wave", "client", mode="before")
     @classmethod
     def _number_as_text(cls, v: Any) -> Any:
         """``wave: 2024`` (a YAML number) is the wave "2024"."""
         return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    @field_validator("waves")
+    @classmethod
+    def _waves_order(cls, v: list[WaveSpec], info: ValidationInfo) -> list[WaveSpec]:
+        """Wave labels are unique and none is this wave's; the list order is the time order (oldest first). When
+        every label (this wave's too) has the same period format (2024, 2024Q1, 2024H1, 2024-03) the labels must
+        also ascend in that order, ending before this wave, so a list written newest first is caught."""
+        labels = [w.wave for w in v]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if dup:
+            raise ValueError(f"wave label(s) {', '.join(map(repr, dup))} listed twice; each earlier wave once")
+        current = info.data.get("wave")
+        if current is not None and current in labels:
+            raise ValueError(f"{current!r} is this wave's label (wave: {current}); waves lists the earlier waves "
+                             "only (this wave's data is `responses`)")
+        keys = [period_key(x) for x in labels + ([current] if current is not None else [])]
+        if keys and None not in keys and len({k[0] for k in keys}) == 1:
+            names = labels + [current]
+            for a in range(len(keys) - 1):
+                if keys[a] >= keys[a + 1]:
+                    what = "this wave" if a + 1 == len(labels) else f"{names[a + 1]!r}"
+                    raise ValueError(f"waves must be listed oldest first and end before this wave ({current}): "
+                                     f"{names[a]!r} comes before {what} ({names[a + 1]})")
+        return v
 
     @field_validator("engagement")
     @classmethod
@@ -260,7 +323,9 @@ class ResolvedParams(_Strict):
         return v
 
 
-DATA_KEYS = ("responses", "complaints", "previous_responses", "retest_responses")
+DATA_KEYS = ("responses", "complaints", "previous_responses", "retest_responses", "pilot_responses")
+#: ``Region.inputs`` key of an earlier wave's file: ``waves:<label>`` (the runner fingerprints it for "waves")
+WAVE_INPUT = "waves:"
 TOP_ONLY_KEYS = ("engagement", "regions")
 REGION_ONLY_KEYS = ("label",)
 
@@ -497,6 +562,15 @@ def load_engagement(path: str | Path, *, check_files: bool = True,
             if params is not None:
                 params[key] = str(p)
                 inputs[key] = p
+        for i, wv in enumerate((params or {}).get("waves") or []):      # tracking: each earlier wave's file
+            rel = wv["responses"]
+            p = (root / rel).resolve() if not Path(rel).is_absolute() else Path(rel)
+            where = f"{'regions.' + name + '.' if 'waves' in spec else ''}waves.{i}.responses"
+            if check_files and not p.is_file():
+                problems.append(Problem(fname, where, f"data file of wave {wv['wave']} not found: {rel} (looked for {p})"))
+                continue
+            wv["responses"] = str(p)
+            inputs[f"{WAVE_INPUT}{wv['wave']}"] = p
         if params is not None:
             out[name] = Region(name=name, params=params, inputs=inputs)
     if problems:

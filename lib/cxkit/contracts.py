@@ -28,7 +28,8 @@ from typing import Any, Mapping
 #: keys every playbook reads (header, language, redaction, random seed, region identity)
 COMMON = ("engagement", "client", "language", "wave", "date", "label", "region", "privacy", "seed")
 #: region input files (params keys that name a data file)
-INPUT_KEYS = ("responses", "previous_responses", "retest_responses", "complaints")
+#: (``waves``: the earlier waves of a tracking study, each file an input keyed ``waves:<label>``)
+INPUT_KEYS = ("responses", "previous_responses", "retest_responses", "complaints", "pilot_responses", "waves")
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,22 @@ class NotebookSpec:
 
 _READ = ("input", "validation")          # every notebook that reads a data file reads it through these
 SPECS: dict[str, NotebookSpec] = {s.name: s for s in (
-    NotebookSpec("00_data_profile", sections=("survey", "targets") + _READ,
+    NotebookSpec("00_data_profile", sections=("survey", "targets", "weighting") + _READ,
                  inputs=("responses", "previous_responses", "retest_responses"), requires=("responses",)),
     NotebookSpec("01_survey_design", sections=("design", "survey", "targets"), requires=("design",)),
     NotebookSpec("02_reliability", sections=("survey", "reliability") + _READ,
                  inputs=("responses", "retest_responses"), requires=("responses", "survey.scales")),
     NotebookSpec("03_diagnostics", sections=("survey", "diagnostics", "targets", "reliability", "weighting") + _READ,
-                 inputs=("responses", "previous_responses"), requires=("responses", "survey.outcomes"),
+                 inputs=("responses", "previous_responses", "waves"), requires=("responses", "survey.outcomes"),
                  upstream=("02_reliability",)),
     NotebookSpec("04_root_cause", sections=("root_cause",) + _READ, inputs=("complaints",),
                  requires=("complaints",)),
     NotebookSpec("05_roi", sections=("roi", "targets"), requires=("roi",), upstream=("03_diagnostics",)),
     NotebookSpec("06_allocation", sections=("survey", "allocation"), requires=("allocation",),
                  upstream=("03_diagnostics", "05_roi")),
+    NotebookSpec("07_action_plan", sections=("action_plan", "targets", "survey", "roi", "root_cause"),
+                 inputs=("pilot_responses",), requires=("action_plan",),
+                 upstream=("03_diagnostics", "04_root_cause", "05_roi", "06_allocation")),
 )}
 
 

@@ -171,6 +171,38 @@ PREVIOUS_WAVE = {"east": -3.0}        # region: satisfaction change from the pre
 RETEST = {"north": 300}               # region: respondents re-interviewed two weeks later
 
 
+# Multi-wave tracking (03, cxkit.tracking): the earlier quarterly waves of one region, 300 respondents each, drawn
+# from the region's model with satisfaction shifted by  slope · (t − T) − step · [wave ≤ step_after]  (t = 0 the
+# first wave, T the current wave, which is the region's responses file): a gentle erosion with one step up after
+# `step_after`. The truth lives here (truth.json keeps its bytes); each wave has its own random stream.
+TRACKING = {"region": "north", "n": 300, "slope_per_wave": -0.3, "step": 6.0, "step_after": "2025Q2",
+            "waves": ("2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4",
+                      "2026Q1", "2026Q2"),
+            "columns": ("respondent_id", "tier", "csat", "nps", "ces", "overall")}
+TRACKING_STREAM = 2000             # make_responses(stream=TRACKING_STREAM + t): independent of every other draw
+
+
+def tracking_shift(wave: str) -> float:
+    """True satisfaction shift (0–100 points) of an earlier tracking wave against the current wave.
+
+    >>> tracking_shift("2026Q2"), tracking_shift("2025Q3"), tracking_shift("2025Q2")
+    (0.3, 1.2, -4.5)
+    """
+    waves = TRACKING["waves"]
+    t, T = waves.index(wave), len(waves)
+    before = t <= waves.index(TRACKING["step_after"])
+    return round(TRACKING["slope_per_wave"] * (t - T) - (TRACKING["step"] if before else 0.0), 10)
+
+
+def make_tracking_wave(wave: str, seed: int):
+    """One earlier tracking wave of :data:`TRACKING`: the tracked columns only (id, tier for weighting, outcomes)."""
+    t = TRACKING["waves"].index(wave)
+    df = make_responses(TRACKING["region"], seed, TRACKING["n"], shift_delta=tracking_shift(wave),
+                        stream=TRACKING_STREAM + t)
+    df["respondent_id"] = [f"{TRACKING['region'][:1].upper()}{wave}-{i + 1:04d}" for i in range(len(df))]
+    return df[list(TRACKING["columns"])]
+
+
 def make_retest(region: str, seed: int, n: int = 300):
     """A second interview of the first ``n`` respondents: same true answers, retest noise N(0, 0.45) per scale item."""
     import numpy as np
@@ -226,6 +258,67 @@ def make_complaints(region: str, seed: int, n: int | None = None):
                                        "true_category", "true_doc_category"])
 
 
+# Pilot (doc 003, notebook 07): 500 customers per tier in each group, before vs after 3 months.
+# region: {tier: ((sat before, pilot after, control after), (complaint before, pilot after, control after))}.
+# East platinum 82 → 91 and ordinary complaints 12% → 8% are the documents' figures; the rest are demo values.
+PILOT_STREAM = 900
+PILOT_PER_TIER = 500
+PILOT_STORES = 20                       # stores per group and region (the cluster: pilots are run by store)
+PILOT = {
+    "east": {"platinum": ((82, 91, 83), (0.05, 0.04, 0.05)), "gold": ((78, 83, 79), (0.08, 0.06, 0.08)),
+             "ordinary": ((74, 78, 75), (0.12, 0.08, 0.114)), "potential": ((68, 71, 69), (0.15, 0.13, 0.15))},
+    "south": {"platinum": ((80, 91, 81), (0.05, 0.04, 0.05)), "gold": ((77, 82, 78), (0.09, 0.07, 0.09)),
+              "ordinary": ((73, 77, 74), (0.14, 0.06, 0.136)), "potential": ((67, 70, 68), (0.16, 0.14, 0.16))},
+    "west": {"platinum": ((76, 82, 77), (0.06, 0.05, 0.06)), "gold": ((74, 77, 75), (0.10, 0.09, 0.10)),
+             "ordinary": ((70, 72, 71), (0.15, 0.134, 0.148)), "potential": ((64, 66, 65), (0.18, 0.17, 0.18))},
+}
+
+
+def _fix_sum(x, total: int, rng, lo: int = 0, hi: int = 100):
+    """Move integer scores by ±1 at random positions (inside [lo, hi]) until they sum to ``total``."""
+    import numpy as np
+
+    diff = int(total - x.sum())
+    while diff:
+        step = 1 if diff > 0 else -1
+        ok = np.flatnonzero(x < hi) if step > 0 else np.flatnonzero(x > lo)
+        k = min(abs(diff), ok.size)
+        x[rng.choice(ok, size=k, replace=False)] += step
+        diff -= step * k
+    return x
+
+
+def make_pilot(seed: int):
+    """The pilot file (one row per customer and period) whose cell means are exactly the figures of
+    :data:`PILOT`: satisfaction 0–100 = tier mean + store effect N(0, 2) + customer effect N(0, 5) +
+    N(0, 4), rounded, clipped and nudged by ±1 to the exact mean; complaints 0/1 with the exact count."""
+    import numpy as np
+    import pandas as pd
+
+    rng = _rng(seed, PILOT_STREAM)
+    n = PILOT_PER_TIER
+    parts = []
+    for region, tiers in PILOT.items():
+        r0 = region[:1].upper()
+        store_fx = rng.normal(0, 2, (2, PILOT_STORES))
+        for tier, ((s0, s1p, s1c), (c0, c1p, c1c)) in tiers.items():
+            for g, group in enumerate(("pilot", "control")):
+                s1, c1 = (s1p, c1p) if group == "pilot" else (s1c, c1c)
+                store = rng.integers(0, PILOT_STORES, n)
+                base = store_fx[g][store] + rng.normal(0, 5, n)
+                ids = [f"{r0}P{tier[:2].upper()}{g}{i + 1:04d}" for i in range(n)]
+                for period, mu, c in (("before", s0, c0), ("after", s1, c1)):
+                    sat = np.clip(np.round(mu + base + rng.normal(0, 4, n)), 0, 100).astype(int)
+                    sat = _fix_sum(sat, int(round(mu * n)), rng)
+                    comp = np.zeros(n, dtype=int)
+                    comp[rng.permutation(n)[:int(round(c * n))]] = 1
+                    parts.append(pd.DataFrame({
+                        "region": region, "store": [f"{r0}{'PC'[g]}{s + 1:02d}" for s in store],
+                        "customer_id": ids, "tier": tier, "group": group, "period": period,
+                        "satisfaction": sat, "complaint": comp}))
+    return pd.concat(parts, ignore_index=True)
+
+
 def truth(seed: int) -> dict[str, Any]:
     """The known truth behind the demo data."""
     return {
@@ -271,6 +364,8 @@ def generate(engagement_dir: str | Path, seed: int | None = None, *, force: bool
     extra = [(f"{r}_previous_responses.csv", lambda r=r, d=d: make_responses(r, seed, shift_delta=d, stream=1))
              for r, d in PREVIOUS_WAVE.items()]
     extra += [(f"{r}_retest.csv", lambda r=r, n=n: make_retest(r, seed, n)) for r, n in RETEST.items()]
+    extra.append(("pilot.csv", lambda: make_pilot(seed)))
+    extra += [(f"{TRACKING['region']}_wave_{w}.csv", lambda w=w: make_tracking_wave(w, seed)) for w in TRACKING["waves"]]
     for name, fn in extra:
         p = data / name
         if force or not p.exists():

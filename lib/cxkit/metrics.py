@@ -216,10 +216,44 @@ def _groups(df: pd.DataFrame, value: str, group: str, min_n: int, drop_small: bo
     return d, names, small
 
 
+def _compare_weighted(df: pd.DataFrame, d: pd.DataFrame, value: str, group: str, names: list[str], kind: str,
+                      top_threshold: float | None, weights: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`compare_groups` with survey weights: the respondents of ``d`` (groups kept) are the domains of
+    the whole design ``df`` (everyone keeps their weight, as R ``subset``)."""
+    from .weighting import weighted_group_test
+
+    y = d[value].astype(float)
+    if kind == "proportion":
+        if top_threshold is None:
+            raise AnalysisError("kind='proportion' needs top_threshold (e.g. 4 for top-2-box on 1–5)")
+        y = (y >= top_threshold).astype(float)
+        if y.nunique() < 2:
+            raise AnalysisError(f"every answer of '{value}' is on the same side of {top_threshold:g}: nothing to test")
+    elif kind == "nps":
+        y = 100.0 * ((y >= 9).astype(float) - (y <= 6).astype(float))
+    elif kind == "mean" and y.nunique() < 2:
+        raise AnalysisError(f"'{value}' has no variance: nothing to compare")
+    full = pd.Series(np.nan, index=df.index)
+    full.loc[d.index] = y
+    gfull = pd.Series(None, index=df.index, dtype=object)
+    gfull.loc[d.index] = d[group]
+    t = weighted_group_test(full.to_numpy(), gfull.to_numpy(), weights, kind=kind, levels=names)
+    omni = pd.DataFrame([{"test": t.test, "statistic": t.statistic, "df": float(t.df1), "p_value": t.p_value,
+                          "effect": "range", "effect_size": float(np.max(t.estimates) - np.min(t.estimates))}])
+    pw = t.pairwise.assign(effect="diff", effect_size=t.pairwise["diff"])[
+        ["a", "b", "diff", "statistic", "p_value", "effect", "effect_size"]] if len(t.pairwise) else pd.DataFrame()
+    return omni, pw
+
+
 def compare_groups(df: pd.DataFrame, value: str, group: str, *, kind: str = "mean", min_n: int = 30,
                    padjust: str = "holm", drop_small: bool = False, order: Sequence[str] | None = None,
-                   top_threshold: float | None = None) -> dict[str, Any]:
+                   top_threshold: float | None = None, weights: Any = None) -> dict[str, Any]:
     """Test differences of a KPI between groups (tiers, segments), with effect sizes and corrected p-values.
+
+    With ``weights`` (a :class:`cxkit.weighting.Weights` of ``df``'s rows, or one weight per row) the tests are
+    design-based (:func:`cxkit.weighting.weighted_group_test`, R ``survey``): omnibus Wald F of the weighted
+    group means (``wald_f``; NPS on its ±100 scores) or the Rao–Scott F for a share (``rao_scott_f``); pairwise
+    t of the weighted differences; effect sizes are the differences themselves (``diff``: points or shares).
 
     kind
         ``mean``: Welch ANOVA (``pingouin.welch_anova``, effect size η²ₚ) and
@@ -244,6 +278,12 @@ def compare_groups(df: pd.DataFrame, value: str, group: str, *, kind: str = "mea
     d, names, small = _groups(df, value, group, min_n, drop_small, order)
     pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
     rows: list[dict[str, Any]] = []
+    if weights is not None:
+        omni, pw = _compare_weighted(df, d, value, group, names, kind, top_threshold, weights)
+        if len(pw):
+            pw["p_adj"] = multipletests(pw["p_value"].fillna(1.0).to_numpy(), method=padjust)[1]
+            pw["padjust"] = padjust
+        return {"omnibus": omni, "pairwise": pw, "skipped": small, "groups": names}
     if kind == "mean":
         if d[value].nunique() < 2:
             raise AnalysisError(f"'{value}' has no variance: nothing to compare")
@@ -487,24 +527,65 @@ def kpi_values(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Map
     return out
 
 
+def weighted_kpi_values(df: pd.DataFrame, weights: Any, outcomes: Mapping[str, str | None],
+                        ranges: Mapping[str, Sequence[float]], *, subset: Any = None, conf: float = 0.95,
+                        top_box: int = 2) -> dict[str, Any]:
+    """:func:`kpi_values` with survey weights, same keys (``n`` = respondents of the group, unweighted).
+
+    Estimates and intervals are :func:`cxkit.weighting.weighted_kpis` (linearisation, as R ``svymean`` /
+    ``svyciprop``) of the whole design restricted to ``subset`` (a domain: a tier keeps the design's
+    variance, as R ``subset(design, tier == "gold")``).
+
+    >>> d = pd.DataFrame({"csat": [5, 4, 3, 5], "nps": [10, 9, 6, 8]})
+    >>> r = weighted_kpi_values(d, [1, 1, 2, 1], {"csat": "csat", "nps": "nps"}, {"csat": (1, 5)})
+    >>> r["n"], r["csat"], r["nps"], r["satisfaction"]
+    (4, 4.0, 0.0, 75.0)
+    """
+    from .weighting import weighted_kpis
+
+    wk = weighted_kpis(df, weights, outcomes, ranges, subset=subset, conf=conf, top_box=top_box)
+    n = int(len(df)) if subset is None else int(np.asarray(subset, dtype=bool).sum())
+    out: dict[str, Any] = {"n": n}
+    pairs = {"csat_0_100": "csat", "top_box": "top_box", "nps": "nps", "ces": "ces", "overall": "overall"}
+    for key in ("csat", "csat_0_100", "top_box", "nps", "nps_0_100", "promoters", "detractors", "ces",
+                "ces_ease_0_100", "overall"):
+        if key in wk:
+            out[key] = wk[key]
+    for key, name in pairs.items():
+        if f"{key}_ci" in wk:
+            out[f"{name}_low"], out[f"{name}_high"] = wk[f"{key}_ci"]
+    key, _ = satisfaction_column(outcomes)
+    out["satisfaction"] = out.get({"overall": "overall", "csat": "csat_0_100", "nps": "nps_0_100",
+                                   "ces": "ces_ease_0_100"}[key], float("nan"))
+    return out
+
+
 def scorecard(df: pd.DataFrame, outcomes: Mapping[str, str | None], ranges: Mapping[str, Sequence[float]], *,
               group: str | None = None, order: Sequence[str] = (), conf: float = 0.95, top_box: int = 2,
-              all_label: str = "_all") -> pd.DataFrame:
-    """KPI table: one row for all respondents (``group = all_label``) then one per group value."""
-    rows = [{"group": all_label, **kpi_values(df, outcomes, ranges, conf=conf, top_box=top_box)}]
+              all_label: str = "_all", weights: Any = None) -> pd.DataFrame:
+    """KPI table: one row for all respondents (``group = all_label``) then one per group value.
+
+    With ``weights`` (one per row of ``df``, or a :class:`cxkit.weighting.Weights`) every row is weighted
+    (:func:`weighted_kpi_values`; the groups are domains of the whole design); ``n`` stays the respondents.
+    """
+    def row(mask):
+        if weights is None:
+            return kpi_values(df if mask is None else df[mask], outcomes, ranges, conf=conf, top_box=top_box)
+        return weighted_kpi_values(df, weights, outcomes, ranges, subset=mask, conf=conf, top_box=top_box)
+
+    rows = [{"group": all_label, **row(None)}]
     if group:
         if group not in df.columns:
             raise DataError(f"segment column '{group}' not in the data")
         vals = df[group].dropna().astype(str)
         names = [g for g in order if g in set(vals)] + sorted(set(vals) - set(order))
         for g in names:
-            sub = df[df[group].astype(str) == g]
-            rows.append({"group": g, **kpi_values(sub, outcomes, ranges, conf=conf, top_box=top_box)})
+            rows.append({"group": g, **row((df[group].astype(str) == g).to_numpy())})
     return pd.DataFrame(rows)
 
 
 def difference_tests(df: pd.DataFrame, specs: Sequence[Mapping[str, Any]], group: str, *, min_n: int = 30,
-                     padjust: str = "holm", order: Sequence[str] = ()) -> dict[str, Any]:
+                     padjust: str = "holm", order: Sequence[str] = (), weights: Any = None) -> dict[str, Any]:
     """Run :func:`compare_groups` for several KPIs of one grouping; collect tidy tables.
 
     ``specs``: ``{"kpi": label, "column": col, "kind": mean|proportion|nps, "top_threshold"?: x}``.
@@ -515,7 +596,7 @@ def difference_tests(df: pd.DataFrame, specs: Sequence[Mapping[str, Any]], group
     for sp in specs:
         try:
             r = compare_groups(df, sp["column"], group, kind=sp["kind"], min_n=min_n, padjust=padjust,
-                               drop_small=True, order=order, top_threshold=sp.get("top_threshold"))
+                               drop_small=True, order=order, top_threshold=sp.get("top_threshold"), weights=weights)
         except AnalysisError as exc:
             problems.append(f"{sp['kpi']}: {exc.message}")
             continue

@@ -146,3 +146,69 @@ def plot_segments(tiers: pd.DataFrame, *, labels: Sequence[str], title: str, yla
     ax.set_ylabel(ylabel)
     fig.tight_layout()
     return fig
+
+
+def weight_profile(df: pd.DataFrame, weighting_params: Any) -> tuple[Any, str | None]:
+    """The survey weights of the region as 03 will use them: ``(Weights, None)``, ``(None, None)`` without a
+    ``weighting:`` section, or ``(None, message)`` when the weights cannot be computed (the message names the
+    column/level and what to do; 03 stops on the same problem, the profile only reports it).
+
+    >>> w, problem = weight_profile(pd.DataFrame({"tier": ["a", "a", "b"]}), {"margins": {"tier": {"a": .5, "b": .5}}})
+    >>> [round(float(x), 2) for x in w.weights], problem
+    ([0.75, 0.75, 1.5], None)
+    >>> weight_profile(pd.DataFrame({"tier": ["a"]}), {})
+    (None, None)
+    """
+    from . import weighting
+    from .errors import CxError
+
+    try:
+        wp = weighting.WeightingParams.model_validate(dict(weighting_params or {}))
+        if not wp.enabled:
+            return None, None
+        return weighting.weight(df, wp), None
+    except CxError as exc:
+        return None, exc.message
+    except ValueError as exc:            # pydantic: the message names the key and what to do
+        return None, str(exc).splitlines()[-1].strip()
+
+
+def plot_weight_distribution(weights: Any, *, title: str, xlabel: str, ylabel: str):
+    """Histogram of the weights (relative to the mean weight, 1 = average respondent), with the mean marked."""
+    import matplotlib.pyplot as plt
+
+    w = np.asarray(weights, dtype=float)
+    fig, ax = plt.subplots(figsize=(6.5, 3.0))
+    ax.hist(w, bins=min(40, max(5, int(np.sqrt(len(w))))), color="#4C78A8")
+    ax.axvline(1.0, color="#333333", linewidth=1, linestyle="--")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def weights_section(pb, df: pd.DataFrame) -> None:
+    """Notebook 00's survey-weights section (when the engagement has a ``weighting:`` section): the weights 03
+    will use (:func:`weight_profile`), their spread — Kish effective n, design effect, range, the share outside
+    0.2–5 × the mean — and a histogram; a weighting problem is shown (03 stops on it). Result ``weights``
+    (:meth:`cxkit.weighting.Weights.distribution`), absent without weighting or when it fails."""
+    from .report import fmt_num, fmt_pct
+
+    wts, problem = weight_profile(df, pb.params.get("weighting"))
+    if wts is None and not problem:
+        return
+    pb.h2(pb.t("profile.sec_weights"))
+    if problem:
+        pb.note(pb.t("profile.weights_problem", problem=problem), "warn")
+        return
+    wd = wts.distribution()
+    pb.p(pb.t("profile.weights_text", method=pb.t(f"profile.weight_{wd['method']}"), n=f"{wd['n']:,}",
+              neff=f"{wd['effective_n']:,.0f}", deff=fmt_num(wd["deff"], 2), lo=fmt_num(wd["min"], 2),
+              hi=fmt_num(wd["max"], 2), extreme=fmt_pct(wd["share_extreme"])))
+    pb.figure(plot_weight_distribution(wts.weights, title=pb.t("profile.weights_title"),
+                                       xlabel=pb.t("profile.weights_x"), ylabel=pb.t("profile.col_n")),
+              alt=pb.t("profile.weights_title"))
+    for warning in wts.warnings:
+        pb.note(warning, "warn")
+    pb.result("weights", wd)

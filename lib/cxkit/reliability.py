@@ -69,6 +69,10 @@ class ReliabilityParams(_Strict):
         "quantile", description="parallel analysis keeps components above the 95th percentile of random "
                                 "eigenvalues (psych::fa.parallel's default) or above their mean (Horn 1965)")
     cross_loading: float = Field(0.30, gt=0, lt=1, description="|loading| that counts as a loading")
+    weak_loading: float = Field(
+        0.50, gt=0, lt=1, description="standardized CFA loading below which an item is noted as reflecting its "
+                                      "construct weakly (Hair, Black, Babin & Anderson 2010: at least 0.5, "
+                                      "ideally 0.7)")
     cfa: bool = True
     icc_type: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
     scales: list[str] | None = Field(None, description="scales to analyse (default: all in survey.scales)")

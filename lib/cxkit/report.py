@@ -23,14 +23,14 @@ import html as _html
 import io
 import json
 import math
-import os
-import tempfile
+import re
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from . import i18n
+from .atomic import atomic_path, write_text_atomic  # noqa: F401  (re-exported: playbook writers use them)
 
 NOTE_KINDS = ("info", "ok", "warn", "alert")
 
@@ -70,40 +70,6 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-@contextmanager
-def atomic_path(path: str | Path, suffix: str = ".tmp"):
-    """Yield a temporary path beside ``path``; on success rename it into place (mode 0644), else remove it.
-
-    A reader never sees a half-written file, and a killed writer leaves only a hidden ``.tmp`` file.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_path(d / "a.txt") as tmp:
-    ...     _ = tmp.write_text("x")
-    >>> (d / "a.txt").read_text(), sorted(p.name for p in d.iterdir())
-    ('x', ['a.txt'])
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: str | Path, text: str, *, newline: str | None = None) -> Path:
-    """Write UTF-8 text atomically (see :func:`atomic_path`)."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
-            fh.write(text)
-    return Path(path)
-
-
 def write_json_atomic(path: str | Path, data: Any) -> None:
     """Write JSON (sorted keys, UTF-8, NaN as null) atomically (see :func:`atomic_path`)."""
     text = json.dumps(jsonable(data), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
@@ -137,6 +103,41 @@ def fmt_num(x: Any, digits: int = 2) -> str:
     return f"{f:,.{digits}f}"
 
 
+def anchor_id(key: str) -> str:
+    """Stable HTML id of a heading from its i18n key (or an explicit anchor): ``diag.sec_kpi`` → ``diag-sec_kpi``.
+
+    Links between playbooks (the summary's evidence links) use these ids; they do not change with the
+    language or with which optional sections a playbook shows (unlike the running ``sec-N`` ids).
+
+    >>> anchor_id("diag.sec_kpi")
+    'diag-sec_kpi'
+    """
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", str(key)).strip("-")
+
+
+class Link(NamedTuple):
+    """A link in a table cell or a list item (:meth:`Playbook.table`, :meth:`Playbook.bullets`): text and a
+    relative ``href`` (a scheme such as ``javascript:`` or ``https:`` is refused: playbooks are offline)."""
+
+    text: str
+    href: str
+
+
+def _link_html(link: Link) -> str:
+    if re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:", link.href) or link.href.strip().startswith("//"):
+        raise ValueError(f"only relative links are allowed in a playbook, got {link.href!r}")
+    return f'<a href="{esc(link.href)}">{esc(link.text)}</a>'
+
+
+def _inline(item: Any) -> str:
+    """Escaped text of a list item: a string, a :class:`Link`, or a sequence of both."""
+    if isinstance(item, Link):
+        return _link_html(item)
+    if isinstance(item, (list, tuple)):
+        return "".join(_inline(i) for i in item)
+    return esc(item)
+
+
 def fmt_pct(x: Any, digits: int = 1) -> str:
     """Format a share (0..1) as a percentage."""
     try:
@@ -144,6 +145,50 @@ def fmt_pct(x: Any, digits: int = 1) -> str:
     except (TypeError, ValueError):
         return "–"
     return "–" if math.isnan(f) else f"{100 * f:.{digits}f}%"
+
+
+def compact_png(data: bytes, colors: int = 256) -> bytes:
+    """A chart's PNG made smaller (issue 22): an 8-bit palette instead of RGBA, best zlib level.
+
+    A chart of at most ``colors`` colours is converted exactly (no pixel changes); a chart with more (a heatmap's
+    gradient, antialiased scatter clouds) is quantised to ``colors`` colours (median cut; below a one-level mean
+    difference per channel). Deterministic: the same input gives the same bytes. The original is kept when it
+    is smaller (or when the image cannot be read).
+
+    >>> import io; from PIL import Image
+    >>> buf = io.BytesIO(); Image.new("RGBA", (40, 20), (31, 95, 139, 255)).save(buf, format="PNG")
+    >>> out = compact_png(buf.getvalue()); Image.open(io.BytesIO(out)).mode, len(out) <= len(buf.getvalue())
+    ('P', True)
+    """
+    try:
+        import numpy as np
+        from PIL import Image
+    except ModuleNotFoundError:  # pragma: no cover
+        return data
+    try:
+        im = Image.open(io.BytesIO(data))
+        im.load()
+    except Exception:  # noqa: BLE001 - not a PNG Pillow can read: kept as it is
+        return data
+    if im.mode in ("RGBA", "LA") and im.getextrema()[-1][0] < 255:
+        return data                                # real transparency: a palette would lose it
+    rgb_im = im.convert("RGB")
+    found = rgb_im.getcolors(colors)               # None when the chart has more colours
+    if found is not None:                          # exact: every pixel keeps its colour
+        rgb = np.asarray(rgb_im)
+        packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+        uniq = np.array(sorted((r << 16) | (g << 8) | b for _, (r, g, b) in found), dtype=np.uint32)
+        index = np.searchsorted(uniq, packed).astype(np.uint8)
+        out_im = Image.fromarray(index, mode="P")
+        out_im.putpalette(np.stack([(uniq >> 16) & 255, (uniq >> 8) & 255, uniq & 255], axis=1)
+                          .astype(np.uint8).ravel().tolist())
+    else:
+        out_im = rgb_im.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    info = {k: v for k, v in (im.info or {}).items() if k == "dpi"}
+    out_im.save(out, format="PNG", compress_level=8, **info)
+    small = out.getvalue()
+    return small if len(small) < len(data) else data
 
 
 class Playbook:
@@ -163,11 +208,15 @@ class Playbook:
         self._display = display
         self._n_sections = 0
         self._theme_font: str | None = None
+        self._last_t: tuple[str, str] | None = None
+        self._anchors: dict[str, int] = {}
 
     # ------------------------------------------------------------------ text
     def t(self, key: str, **kwargs: Any) -> str:
         """Translate an i18n key into this playbook's language."""
-        return i18n.t(key, self.lang, **kwargs)
+        out = i18n.t(key, self.lang, **kwargs)
+        self._last_t = (out, key)      # a heading made from this text takes its anchor from the key
+        return out
 
     def join(self, items: Any) -> str:
         """A list as running text in this playbook's language (、 in Chinese, ", " in English)."""
@@ -194,28 +243,115 @@ class Playbook:
             return lab
         return self.label(f"dim.{name}", name)
 
+    def prefixed(self, prefix: str):
+        """A translator for the keys under ``prefix`` (notebooks write ``T = pb.prefixed("diag")``, then
+        ``T("sec_kpi")`` for ``pb.t("diag.sec_kpi")``).
+
+        >>> Playbook({"language": "en"}, display=False).prefixed("common")("total")
+        'Total'
+        """
+        def translate(key: str, **kwargs: Any) -> str:
+            return self.t(f"{prefix}.{key}", **kwargs)
+
+        return translate
+
+    def item_label(self, item: str) -> str:
+        """Display text of a questionnaire item: its wording in the item bank (``rel4`` → 订单、账单等记录准确无误),
+        else the code itself."""
+        from .survey import bank_items
+
+        it = bank_items().get(str(item))
+        lab = (it or {}).get("label") or {}
+        return str(lab.get(self.lang) or lab.get("en") or item)
+
+    def column_label(self, column: str) -> str:
+        """Display name of a data column (a segment or banner column): the customer tier for
+        ``survey.segment_column``, else the shared ``col.<column>`` string (region, channel, age band …),
+        else the column name itself (escaped where it is written)."""
+        if column == self.params.get("survey", {}).get("segment_column"):
+            return self.t("common.tier")
+        return self.label(f"col.{column}", column)
+
+    def value_label(self, column: str, value: Any) -> str:
+        """Display name of one value of a data column: tiers for the segment column, else the answer label of
+        the item bank's question with that id (``channel``: app → App / 门店 …), else the value as text.
+
+        >>> pb = Playbook({"language": "zh", "survey": {"segment_column": "tier"}}, display=False)
+        >>> pb.value_label("channel", "store"), pb.value_label("tier", "gold"), pb.value_label("x", 3)
+        ('门店', '黄金', '3')
+        """
+        text = str(value)
+        if column == self.params.get("survey", {}).get("segment_column"):
+            return self.tier_label(text)
+        from .survey import bank_choice_labels
+
+        return bank_choice_labels(column, self.lang).get(text, text)
+
+    @contextmanager
+    def details(self, summary: str, *, open: bool = False):
+        """Fold what the block writes into a ``<details>`` element (progressive disclosure without scripts):
+        statistical detail a click away, the finding in view. Printing shows it unfolded.
+
+        >>> pb = Playbook({"language": "en"}, display=False)
+        >>> with pb.details("All pairs"):
+        ...     _ = pb.p("x < y")
+        >>> pb.fragments[-1]
+        '<details class="cx-details"><summary>All pairs</summary><p class="cx-p">x &lt; y</p></details>'
+        """
+        start, shown = len(self.fragments), self._display
+        self._display = False
+        try:
+            yield self
+        finally:
+            self._display = shown
+            inner = "".join(self.fragments[start:])
+            del self.fragments[start:]
+        self._emit(f'<details class="cx-details"{" open" if open else ""}><summary>{esc(summary)}</summary>'
+                   f'{inner}</details>')
+
     def _emit(self, fragment: str) -> str:
         self.fragments.append(fragment)
         if self._display:
             _display_html(fragment)
         return fragment
 
-    def h2(self, text: str) -> str:
-        """A section heading (listed in the table of contents)."""
-        self._n_sections += 1
-        return self._emit(f'<h2 id="sec-{self._n_sections}" class="cx-h2">{esc(text)}</h2>')
+    def _anchor(self, text: str, anchor: str | None) -> str:
+        """The stable anchor of a heading: ``anchor`` if given, else the slug of the i18n key whose
+        translation is ``text`` (the heading's own :meth:`t` call); "" for a heading without either.
+        A key used again (one heading per lever...) gets ``-2``, ``-3``..."""
+        key = anchor or (self._last_t[1] if self._last_t and self._last_t[0] == text else None)
+        if not key:
+            return ""
+        base = anchor_id(key)
+        n = self._anchors[base] = self._anchors.get(base, 0) + 1
+        return base if n == 1 else f"{base}-{n}"
 
-    def h3(self, text: str) -> str:
+    def _heading(self, level: int, text: str, anchor: str | None) -> str:
         self._n_sections += 1
-        return self._emit(f'<h3 id="sec-{self._n_sections}" class="cx-h3">{esc(text)}</h3>')
+        a = self._anchor(text, anchor)
+        stable = f'<a id="{esc(a)}" class="cx-anchor" aria-hidden="true"></a>' if a else ""
+        return self._emit(f'{stable}<h{level} id="sec-{self._n_sections}" class="cx-h{level}">{esc(text)}</h{level}>')
+
+    def h2(self, text: str, *, anchor: str | None = None) -> str:
+        """A section heading (listed in the table of contents).
+
+        Besides its running ``sec-N`` id (table of contents) the heading gets a stable anchor that other
+        playbooks link to (see :func:`anchor_id`): from ``anchor``, else from the i18n key of ``text``.
+        """
+        return self._heading(2, text, anchor)
+
+    def h3(self, text: str, *, anchor: str | None = None) -> str:
+        return self._heading(3, text, anchor)
 
     def p(self, text: str) -> str:
         """A paragraph of plain text (escaped)."""
         return self._emit(f'<p class="cx-p">{esc(text)}</p>')
 
-    def bullets(self, items: Iterable[str]) -> str:
-        lis = "".join(f"<li>{esc(i)}</li>" for i in items)
-        return self._emit(f'<ul class="cx-list">{lis}</ul>')
+    def bullets(self, items: Iterable[Any], *, ordered: bool = False) -> str:
+        """A list; an item is a string, a :class:`Link` or a sequence of both (all escaped)."""
+        lis = "".join(f"<li>{_inline(i)}</li>" for i in items)
+        tag = "ol" if ordered else "ul"
+        return self._emit(f'<{tag} class="cx-list">{lis}</{tag}>')
 
     def note(self, text: str, kind: str = "info", *, record: bool = True) -> str:
         """A highlighted box: info / ok / warn / alert. warn and alert are also kept in the results."""
@@ -261,6 +397,9 @@ class Playbook:
         for rec in df.itertuples(index=False, name=None):
             cells = []
             for col, val in zip(cols, rec):
+                if isinstance(val, Link):
+                    cells.append(f"<td>{_link_html(val)}</td>")
+                    continue
                 if col in percent:
                     s, num = fmt_pct(val), True
                 elif isinstance(val, (int, float)) and not isinstance(val, bool) or (
@@ -290,7 +429,7 @@ class Playbook:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
-        b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+        b64 = base64.b64encode(compact_png(buf.getvalue())).decode("ascii")
         cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
         return self._emit(f'<figure class="cx-figure"><img src="data:image/png;base64,{b64}" '
                           f'alt="{esc(alt or caption or "")}"/>{cap}</figure>')

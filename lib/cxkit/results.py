@@ -68,6 +68,7 @@ from .errors import DataError
 
 __all__ = [
     "MODELS",
+    "ActionPlanResults",
     "AllocationResults",
     "DataError",
     "DataProfileResults",
@@ -77,6 +78,8 @@ __all__ = [
     "ReliabilityResults",
     "RoiResults",
     "RootCauseResults",
+    "SummaryAction",
+    "SummaryFinding",
     "SummaryResults",
     "SurveyDesignResults",
     "documented_keys",
@@ -181,6 +184,21 @@ class Straightliners(_Strict):
     share: Float = _req("share of respondents who straight-line")
 
 
+class WeightDistribution(_Strict):
+    """``weights`` of 00: the survey weights and their distribution (:meth:`cxkit.weighting.Weights.distribution`)."""
+
+    method: str = _req("rake, poststratify, design or column (client weights used as given)")
+    n: Int = _req("respondents weighted")
+    effective_n: Float = _req("Kish effective sample size (Σw)² / Σw²")
+    deff: Float = _req("Kish design effect n / effective_n")
+    min: Float = _req("smallest weight (mean 1)")
+    max: Float = _req("largest weight (mean 1)")
+    converged: bool = _req("raking converged")
+    iterations: Int = _req("raking sweeps")
+    quantiles: dict[str, Float] = _req("weight quantiles p01, p05, p25, p50, p75, p95, p99 (mean weight 1)")
+    share_extreme: Float = _req("share of weights outside 0.2–5 × the mean weight")
+
+
 class DataProfileResults(NotebookResults):
     """``00_data_profile.results.json``: data quality of the region's responses."""
 
@@ -191,6 +209,8 @@ class DataProfileResults(NotebookResults):
     n_items: Int = _req("scale items declared in `survey.scales`")
     segments: dict[str, Int] | None = _absent(
         "respondents per value of `survey.segment_column` (absent without a segment column)")
+    weights: WeightDistribution | None = _absent(
+        "the survey weights 03 uses, with their quantiles (absent without weighting or when they cannot be computed)")
     completion: Completion = _req("questionnaire completion (scale items)")
     missing_share: dict[str, Float] = _req("share of respondents who left the item blank, per item")
     straightliners: Straightliners = _req(
@@ -216,6 +236,13 @@ class PrecisionRow(_Strict):
     mde_top2: Float = _req("minimum detectable wave-to-wave change of top-2-box (points)")
     mde_nps: Float = _req("minimum detectable wave-to-wave change of NPS (points)")
     mde_100: Float = _req("minimum detectable change of a 0–100 mean (points, SD `power.sd_100`)")
+
+
+class DesignWeightRow(_Strict):
+    """Selection probability and design weight of one cell of the sampling plan."""
+
+    probability: Float | None = _req("selection probability π = n/N (null for a cell planned with n = 0)")
+    weight: Float | None = _req("design weight N/n (null for a cell planned with n = 0)")
 
 
 class PilotRow(_Strict):
@@ -264,6 +291,8 @@ class SurveyDesignResults(NotebookResults):
     invitations: dict[str, Int] = _req("invitations per cell")
     region_allocation: dict[str, Int] | None = _absent(
         "the cells of this region (absent when `region` is not a stratification dimension)")
+    design_weights: dict[str, DesignWeightRow] = _req(
+        "per cell: selection probability π = n/N and design weight N/n of the plan")
     nps_variance: Float = _req("per-respondent variance of the trinomial NPS score at `assumed_nps`")
     precision: dict[str, PrecisionRow] = _req(
         "per \"level:group\" (total / dimension level / cell): margins of error and minimum detectable changes")
@@ -471,6 +500,45 @@ class WaveChange(_Strict):
     p_value: Float | None = _req("p-value of the change")
 
 
+class TrackingPoint(_Strict):
+    """One wave's estimate of a tracked KPI (cxkit.tracking)."""
+
+    wave: str = _req("wave label")
+    value: Float = _req("estimate in the KPI's units")
+    low: Float | None = _req("interval, low")
+    high: Float | None = _req("interval, high")
+    n: Int = _req("respondents with an answer")
+
+
+class TrackingChange(_Strict):
+    """The test of a KPI's change between two waves."""
+
+    from_: str = Field(..., alias="from", description="earlier wave")
+    to: str = _req("later wave")
+    diff: Float = _req("later − earlier, in the KPI's units")
+    statistic: Float | None = _req("t or z statistic (null when undefined)")
+    p: Float | None = _req("two-sided p-value (null when undefined)")
+    p_adj: Float | None = _absent("Holm-corrected over the consecutive pairs (wave_over_wave only)", nullable=True)
+
+
+class TrackingTests(_Strict):
+    """Wave-over-wave and first-to-last tests of one KPI."""
+
+    test: Literal["welch_t", "two_proportion_z", "nps_z", "weighted_z"] = _req("test used")
+    wave_over_wave: list[TrackingChange] = _req("each consecutive pair of waves")
+    first_to_last: TrackingChange = _req("the first wave against the last (this) wave")
+
+
+class ChangePoint(_Strict):
+    """A significant step in a KPI's series of wave estimates."""
+
+    after_wave: str = _req("the step happens between this wave and the next")
+    before_mean: Float = _req("mean of the wave estimates up to after_wave")
+    after_mean: Float = _req("mean of the wave estimates after it")
+    step: Float = _req("level shift net of the common linear trend")
+    p: Float = _req("Bonferroni-corrected p-value of the step")
+
+
 class Agreement(_Strict):
     """Agreement of two tier assignments."""
 
@@ -529,6 +597,14 @@ class WeightsSummary(_Strict):
     iterations: Int = _req("raking sweeps")
 
 
+class BannerCellModel(_Strict):
+    """One cell of a banner table."""
+
+    value: Float | None = _req("mean, or share 0–1 (null when the column has no answer)")
+    n: Int = _req("unweighted base: respondents of the column with an answer")
+    letters: str | None = _req("letters of the columns this value is significantly above; null = not tested")
+
+
 class DiagnosticsResults(NotebookResults):
     """``03_diagnostics.results.json``: KPIs, tiers, gaps, alerts and key drivers.
 
@@ -542,6 +618,20 @@ class DiagnosticsResults(NotebookResults):
     tier_satisfaction: dict[str, Float] = _req("C: mean satisfaction (0–100) per tier")
     tier_share: dict[str, Float] = _req("C: share of respondents per tier (sums to 1)")
     driver_weights: dict[str, Float] = _req("C: Johnson relative weights rescaled to sum to 1")
+    banners: dict[str, dict[str, dict[str, BannerCellModel]]] | None = _absent(
+        "per banner column of `diagnostics.banners`: {metric: {level: {value, n, letters}}} "
+        "(absent without banners)")
+    driver_model: Literal["linear", "logistic"] | None = _absent(
+        "`linear` (Johnson's relative weights) or `logistic` (Tonidandel & LeBreton 2010, a yes/no outcome); "
+        "absent when the driver sections do not run")
+    driver_weights_raw: dict[str, Float] | None = _absent("raw relative weights (summing to `r2`)")
+    driver_vif: dict[str, Float] | None = _absent("variance inflation factor of each driver")
+    driver_condition_number: Float | None = _absent("condition number √(λmax/λmin) of the drivers' correlation matrix")
+    r2_kind: Literal["menard", "mckelvey_zavoina"] | None = _absent(
+        "logistic model only: the pseudo-R² behind `r2` (R²_O, squared correlation of outcome and fitted probability)")
+    driver_significant: dict[str, bool] | None = _absent(
+        "logistic model with a bootstrap only: the driver's raw weight beats a random variable's "
+        "(Tonidandel et al. 2009: bootstrap interval of the difference above 0)")
     driver_performance: dict[str, Float] = _req("C: mean of each driver on 0–100")
     r2: Float | None = _req("C: R² of the driver model (null when the key-driver sections are not applicable)")
     n: Int = _req("respondents in the response file")
@@ -563,6 +653,12 @@ class DiagnosticsResults(NotebookResults):
     alerts: list[Alert] = _req("alert rules that fired (`diagnostics.alerts`)")
     wave_change: dict[str, WaveChange] | None = _absent(
         "change per KPI since `previous_responses` (absent when no previous wave)")
+    tracking: dict[str, list[TrackingPoint]] | None = _absent(
+        "per KPI, the estimate of each wave oldest first (absent without `waves`)")
+    tracking_tests: dict[str, TrackingTests] | None = _absent(
+        "per KPI, wave-over-wave and first-to-last tests (absent without `waves`)")
+    change_points: dict[str, ChangePoint] | None = _absent(
+        "per KPI with a significant step, the change point (absent without `waves`)")
     spend_band_agreement: Agreement | None = _absent(
         "tiers in the data vs the 12-month spend bands (absent without tiers or spend column)")
     tier_score_agreement: Agreement | None = _absent(
@@ -636,10 +732,16 @@ class RootCauseResults(NotebookResults):
     uncoded_share: Float = _req("1 − `coded_share`")
     uncoded_terms: dict[str, Int] | None = _absent(
         "most frequent words of uncoded complaints; absent when none is uncoded")
-    category_counts: dict[str, Int] = _req("complaints per fishbone category (multi-label), incl. `uncoded`")
-    category_share: dict[str, Float] = _req("`category_counts` / `n_complaints` (may sum to more than 1)")
+    category_counts: dict[str, Int] = _req(
+        "complaints per primary category (each complaint once), incl. `uncoded`; sums to `n_complaints`")
+    category_share: dict[str, Float] = _req("`category_counts` / `n_complaints` (sums to 1)")
     primary_counts: dict[str, Int] = _req("complaints per primary category (sums to `n_complaints`)")
-    code_counts: dict[str, Int] = _req("complaints per code")
+    mention_counts: dict[str, Int] | None = _absent(
+        "complaints mentioning each category (multi-label), incl. `uncoded`")
+    mention_share: dict[str, Float] | None = _absent(
+        "`mention_counts` / `n_complaints`: % of complaints mentioning (may sum to more than 1)")
+    code_counts: dict[str, Int] = _req("complaints mentioning each code (multi-label)")
+    primary_code_counts: dict[str, Int] | None = _absent("complaints per primary code (each complaint once)")
     pareto_vital_categories: list[str] = _req("categories up to the 80% line of the Pareto table")
     pareto_vital_codes: list[str] = _req("codes up to the 80% line")
     top20_code_share: Float = _req("share of code occurrences carried by the top 20% of codes")
@@ -892,6 +994,150 @@ class AllocationResults(NotebookResults):
     staffing: Staffing = _req("staffing rules")
 
 
+# =========================================================================== 07_action_plan
+class PilotResult(_Strict):
+    """One pilot target of one region: observed change vs target, difference-in-differences, power."""
+
+    region: str = _req("region name")
+    tier: str = _req("tier of the target")
+    metric: Literal["mean", "proportion"] = _req("`mean` (0–100 points) or `proportion` (0–1 share)")
+    column: str = _req("measure (column of the pilot file)")
+    relative: bool = _req("the target change is a share of the baseline")
+    source: Literal["file", "summary"] = _req("`file` (customer-level data) or `summary` (figures in the params)")
+    baseline: Float = _req("pilot group before")
+    result: Float = _req("pilot group after")
+    change: Float = _req("result − baseline")
+    relative_change: Float | None = _req("change / baseline (null when the baseline is 0)")
+    target_change: Float = _req("target in the measure's units (relative targets × baseline)")
+    met: bool = _req("change reaches the target (direction-aware)")
+    attainment: Float = _req("change / target_change")
+    shortfall: Float = _req("target_change − change (0 when met)")
+    control_baseline: Float | None = _req("control group before (null without a control)")
+    control_result: Float | None = _req("control group after (null without a control)")
+    effect: Float | None = _req("difference-in-differences (null without a control)")
+    se: Float | None = _req("standard error of the effect (null for summary figures)")
+    ci: Pair | None = _req("interval of the effect (null for summary figures)")
+    p: Float | None = _req("two-sided p of the effect (null for summary figures)")
+    met_effect: bool | None = _req("the effect reaches the target (null without a control)")
+    n_pilot: Int | None = _req("pilot rows (customer × period) or customers of summary figures")
+    n_control: Int | None = _req("control rows or customers")
+    clusters: Int | None = _req("clusters of the cluster-robust error (null: classical OLS error)")
+    power: Float | None = _req("power of the pilot as run to detect the target change (null when not computable)")
+
+
+class Rollout(_Strict):
+    """Rollout decision from the pilot rows."""
+
+    decision: Literal["go", "extend", "stop"] | None = _req("`go`, `extend` or `stop` (null without pilot rows)")
+    min_attainment: Float | None = _req("lowest attainment over the targets on the rule's basis")
+    basis: Literal["effect", "change"] = _req("`effect` (DiD) or `change` (observed change)")
+    go_share: Float = _req("attainment needed to go")
+    extend_share: Float = _req("attainment needed to extend")
+
+
+class AbTest(_Strict):
+    """A/B conversion lift."""
+
+    p_treated: Float = _req("conversion of the treated group")
+    p_control: Float = _req("conversion of the control group")
+    diff: Float = _req("p_treated − p_control")
+    diff_ci: Pair = _req("Wald interval of the difference")
+    lift: Float | None = _req("p_treated / p_control − 1 (null without conversions)")
+    lift_ci: PairN = _req("Katz log interval of the lift")
+    p: Float = _req("pooled two-proportion z test, two-sided")
+    n_treated: Int = _req("treated customers")
+    n_control: Int = _req("control customers")
+    target_lift: Float | None = _req("`ab_test.target_lift` (null when not set)")
+    met: bool | None = _req("lift ≥ target_lift (null without a target)")
+
+
+class RiskRow(_Strict):
+    """A risk of the register."""
+
+    name: str = _req("risk id")
+    category: str = _req("`market`, `technology`, `operations`, `compliance` (or the params' own)")
+    probability: Float = _req("probability it happens (0–1)")
+    impact: Float = _req("impact as given (money, or satisfaction points)")
+    unit: Literal["money", "points"] = _req("`money` or `points`")
+    impact_money: Float | None = _req("impact in money (points × 05's value per point × years; null without 05)")
+    score: Float | None = _req("probability × impact_money (expected loss)")
+    month: Int = _req("programme month the loss falls")
+    owner: str = _req("owner (playbook language)")
+    mitigation: str = _req("mitigation (playbook language)")
+    trigger: str = _req("early-warning trigger (playbook language)")
+
+
+class RiskAdjusted(_Strict):
+    """05's Monte Carlo NPV with the risk events."""
+
+    npv_mean: Float = _req("mean risk-adjusted NPV")
+    npv_p10: Float = _req("10th percentile")
+    npv_p50: Float = _req("50th percentile")
+    npv_p90: Float = _req("90th percentile")
+    p_npv_positive: Float = _req("share of draws with risk-adjusted NPV > 0")
+    npv_mean_before: Float = _req("mean NPV before the risks (05's draws)")
+    p_npv_positive_before: Float = _req("share of draws with NPV > 0 before the risks")
+    expected_loss: Float = _req("mean present value of the risk losses")
+    draws: Int = _req("draws")
+
+
+class RoadmapPhase(_Strict):
+    """A phase of the roadmap."""
+
+    name: str = _req("phase id")
+    start_month: Int = _req("first month")
+    end_month: Int = _req("last month")
+    budget_share: Float = _req("share of the budget")
+    budget: Float | None = _req("budget × share (null without a budget)")
+    splits: dict[str, Float] = _req("sub-split of the phase budget")
+    splits_sum: Float | None = _req("sum of the sub-splits (null without sub-splits)")
+    splits_ok: bool = _req("sub-splits sum to 100% (true without sub-splits)")
+    kpi_target: Float | None = _req("KPI composite target at the phase end")
+    items: list[str] = _req("actions placed in the phase (playbook language)")
+
+
+class Milestone(_Strict):
+    """A phase-end milestone."""
+
+    phase: str = _req("phase id")
+    month: Int = _req("programme month")
+    date: str | None = _req("ISO date (null without a start date)")
+    kpi_target: Float = _req("KPI composite target")
+    grade: Literal["below", "pass", "excellent", "outstanding"] = _req("grade of the target")
+    gap: Float | None = _req("target − current composite (null without 03's composite)")
+
+
+class Review(_Strict):
+    """A review date."""
+
+    month: Int = _req("programme month")
+    date: str | None = _req("ISO date (null without a start date)")
+    kind: Literal["quarterly", "annual"] = _req("`quarterly` or `annual`")
+
+
+class Roadmap(_Strict):
+    """The phased roadmap."""
+
+    start: str | None = _req("ISO date of month 1 (null: months only)")
+    budget: Float | None = _req("programme budget (params, else 06's budget, else 05's total investment)")
+    currency: str = _req("currency of the amounts")
+    phases: list[RoadmapPhase] = _req("phases in order")
+    milestones: list[Milestone] = _req("phase-end KPI targets")
+    reviews: list[Review] = _req("review dates")
+
+
+class ActionPlanResults(NotebookResults):
+    """``07_action_plan.results.json``: pilot evaluation, risk register, phased roadmap."""
+
+    notebook: Literal["07_action_plan"] = _req("notebook name")
+    pilot: list[PilotResult] = _req("per target: observed change vs target, DiD, power")
+    rollout: Rollout = _req("go / extend / stop")
+    ab_test: AbTest | None = _absent("A/B conversion lift (absent without `action_plan.ab_test`)")
+    risks: list[RiskRow] = _req("the risk register, highest expected loss first")
+    risk_adjusted: RiskAdjusted | None = _req("risk-adjusted NPV on 05's Monte Carlo (null without 05 or risks)")
+    roadmap: Roadmap = _req("phases, milestones and reviews")
+
+
 # =========================================================================== 99_summary
 class RegionKpis(_Strict):
     """KPIs of one region (or ``_all``) with 95% intervals; keys exist only for outcomes the survey has."""
@@ -909,6 +1155,28 @@ class RegionKpis(_Strict):
     p_csat: Float | None = _absent("Holm-adjusted p vs the other regions (Welch t); null for `_all`", nullable=True)
     p_top2: Float | None = _absent("Holm-adjusted p (two-proportion z); null for `_all`", nullable=True)
     p_nps: Float | None = _absent("Holm-adjusted p (NPS trinomial z); null for `_all`", nullable=True)
+
+
+class SummaryFinding(_Strict):
+    """A finding of the summary (:mod:`cxkit.findings`): one sentence with its number and a link to the evidence."""
+
+    text: str = _req("the finding as one sentence (playbook language): the number with its interval or test")
+    metric: str = _req("stable id of the number cited, e.g. `alert:csat_0_100`, `driver_weight:<driver>`, `npv`")
+    value: Float | None = _req("the number, as in the results file it comes from (shares as 0–1)")
+    evidence: str = _req("relative link `<region>/<notebook>.html#<anchor>` (from the run folder) to the evidence")
+    region: str | None = _absent("region the finding is about (`_engagement` for the whole engagement)")
+
+
+class SummaryAction(_Strict):
+    """An action of the summary (:mod:`cxkit.findings`)."""
+
+    what: str = _req("what to do (playbook language)")
+    owner: str = _req("who: from the engagement params (5-Why chain, issue owner), else a role by lever type")
+    kpi: str = _req("the KPI that measures it")
+    target: str = _req("the KPI's target")
+    due: str = _req("due date (ISO) or `next wave`")
+    evidence: str = _req("relative link `<region>/<notebook>.html#<anchor>` to the evidence")
+    region: str | None = _absent("region the action is for (`_engagement` for the whole engagement)")
 
 
 class SummaryResults(NotebookResults):
@@ -930,6 +1198,10 @@ class SummaryResults(NotebookResults):
         "per region: {npv, roi_ratio, payback_month, p_npv_positive} from 05_roi")
     allocation: dict[str, dict[str, Float | None]] = _req(
         "per region: {budget, optimal_points, optimal_value, agents} from 06_allocation")
+    findings: list[SummaryFinding] = _req(
+        "findings of the engagement then of each region, most important first: {text, metric, value, evidence, region}")
+    actions: list[SummaryAction] = _req(
+        "actions of the engagement then of each region: {what, owner, kpi, target, due, evidence, region}")
 
 
 # =========================================================================== registry & API
@@ -941,6 +1213,7 @@ MODELS: dict[str, type[NotebookResults]] = {
     "04_root_cause": RootCauseResults,
     "05_roi": RoiResults,
     "06_allocation": AllocationResults,
+    "07_action_plan": ActionPlanResults,
     "99_summary": SummaryResults,
 }
 

@@ -247,6 +247,10 @@ class RoiParams(_Strict):
     draws: int = Field(default=10_000, ge=1_000, le=2_000_000)
     uncertainty: dict[str, Distribution] = Field(default_factory=dict)
     scenarios: dict[str, dict[str, float]] = Field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_SCENARIOS.items()})
+    # when the playbook (cxkit.roi_sections) adds a note
+    irr_note_above: float = Field(default=1.0, gt=0)        # annual IRR above this (1 = 100 %): "judge by NPV" note
+    clip_warn_share: float = Field(default=0.01, ge=0, le=1)   # share of an input's draws clipped to its range
+    p_positive_warn: float = Field(default=0.90, ge=0, le=1)   # warn when P(NPV > 0) of the Monte Carlo is below
 
     @field_validator("discount_rate")
     @classmethod
@@ -1166,7 +1170,7 @@ def tornado(model: RoiModel, uncertainty: Mapping[str, Any] | None = None, q: tu
     return df
 
 
-# ============================================================================ presentation helpers
+# ============================================================================ tables for the playbook
 def by_quarter(cf):
     """Sum a monthly cash-flow table (:func:`cash_flow_table`) by quarter; cumulative columns take the
     quarter's last month. The phase is that of the quarter's first month."""
@@ -1180,77 +1184,11 @@ def by_quarter(cf):
     return out.reset_index()
 
 
-def fmt_value(x: Any) -> str:
-    """A readable input value: thousands separators for large amounts, 4 significant digits otherwise.
-
-    >>> fmt_value(3430804.6), fmt_value(0.0125), fmt_value(500.0)
-    ('3,430,805', '0.0125', '500')
-    """
-    f = _num(x)
-    if f is None:
-        return "–"
-    return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
-
-
-def fmt_figure(figure: str, value: Any) -> str:
-    """Format a :func:`document_check` figure: ratios as "1:x", CLV change as %, months as integers.
-
-    >>> fmt_figure("roi_gold", 2.345), fmt_figure("clv_per_point", 0.0833), fmt_figure("payback_month", 10)
-    ('1:2.3', '8.3%', '10')
-    """
-    f = _num(value)
-    if f is None:
-        return "–"
-    if figure.startswith("roi"):
-        return f"1:{f:.1f}"
-    if figure == "clv_per_point":
-        return f"{100 * f:.1f}%"
-    return f"{f:.0f}"
-
-
-def note_values(model: RoiModel, values: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Values of a ``model.notes`` entry with initiative names replaced by their display labels."""
-    out = dict(values)
-    if "initiative" in out:
-        out["initiative"] = initiative_label(model, out["initiative"], lang)
-    return out
-
-
 def source_counts(model: RoiModel) -> dict[str, int]:
     """How many inputs come from each source (document / client / consultant / diagnostics)."""
     out = {s: 0 for s in SOURCES}
     for src, _ in model.sources.values():
         out[src] += 1
-    return out
-
-
-def results_summary(model: RoiModel, base: Mapping[str, Any], tiers, mc: Mapping[str, Any] | None,
-                    vpp: Mapping[str, Any], be: Mapping[str, Any], sc, tor, clv=None) -> dict[str, Any]:
-    """The key figures written to ``05_roi.results.json`` (documented in docs/results.md)."""
-    out = {
-        "currency": model.params.currency, "horizon_months": model.horizon,
-        "npv": base["npv"], "irr": base["irr"], "payback_month": base["payback_month"],
-        "roi_ratio": base["roi_ratio"], "roi_pct": base["roi_pct"],
-        "pv_benefit": base["pv_benefit"], "pv_cost": base["pv_cost"], "total_investment": base["total_cost"],
-        "pv_by_source": {k: base["pv"][k] for k in ("retention", "revenue", "savings", "terminal")},
-        "roi_by_tier": {r.tier: (None if r.roi_ratio is None or not math.isfinite(r.roi_ratio) else float(r.roi_ratio))
-                        for r in tiers.itertuples()},
-        "value_per_point": vpp["total"], "value_per_point_by_tier": vpp["by_tier"],
-        "break_even_scale": be["scale"], "break_even_uplift_points": be["points"],
-        "planned_uplift_points": be["planned_points"],
-        "scenarios": {r.scenario: {"npv": r.npv, "irr": r.irr, "roi_ratio": r.roi_ratio,
-                                   "payback_month": None if r.payback_month is None or
-                                   (isinstance(r.payback_month, float) and math.isnan(r.payback_month))
-                                   else int(r.payback_month)} for r in sc.itertuples()},
-        "sources": source_counts(model),
-        "clv_change_per_point": None if clv is None else _num(clv["change"].iloc[-1]),
-    }
-    mc = mc or {}
-    for k in ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payback_p10", "payback_p50",
-              "payback_p90", "p_payback_in_horizon"):
-        out[k] = mc.get(k)
-    out["mc_draws"] = mc.get("n", 0)
-    out["tornado"] = [{"input": r.input, "swing": r.swing} for r in tor.itertuples()] if tor is not None else []
     return out
 
 
@@ -1271,123 +1209,3 @@ def _dist_text(d: Distribution) -> str:
     if d.dist == "uniform":
         return f"uniform({d.low:g}, {d.high:g})"
     return f"{d.dist}(mean {d.mean:g}, sd {d.sd:g})"
-
-
-def input_label(name: str, tier_label=lambda t: t, initiative_label=lambda i: i, kind_label=lambda k: k) -> str:
-    """Readable label of an input name, with translated parts (callables supplied by the notebook)."""
-    parts = name.split(".")
-    if parts[0] == "tiers":
-        return f"{tier_label(parts[1])} · {kind_label(parts[2])}"
-    if parts[0] == "initiatives":
-        return f"{initiative_label(parts[1])} · {kind_label(parts[2])}"
-    return kind_label(name)
-
-
-def label_inputs(model: RoiModel, names: Sequence[str], t, tier_label, lang: str) -> list[str]:
-    """Translated labels of input names: ``t`` translates ``roi.in_<kind>`` keys, ``tier_label`` tier names."""
-    return [input_label(n, tier_label=tier_label, initiative_label=lambda i: initiative_label(model, i, lang),
-                        kind_label=lambda k: t(f"roi.in_{k}")) for n in names]
-
-
-def initiative_label(model: RoiModel, name: str, lang: str) -> str:
-    """The display name of an initiative in ``lang`` (its ``label``, else its name)."""
-    for ini in model.params.initiatives:
-        if ini.name == name:
-            if isinstance(ini.label, dict):
-                return ini.label.get(lang) or next(iter(ini.label.values()), name)
-            return ini.label or name
-    return name
-
-
-# ============================================================================ charts
-def plot_cash_flow(cf, *, title: str, xlabel: str, ylabel: str, net_label: str, cum_label: str, scale: float = 1.0):
-    """Monthly net cash flow (bars) and cumulative (line)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    net = cf["net"].to_numpy() / scale
-    colors = np.where(net >= 0, "#3a9d5d", "#c2423f")
-    ax.bar(cf["month"], net, color=colors, label=net_label)
-    ax.plot(cf["month"], cf["cumulative"].to_numpy() / scale, color="#1f5f8b", lw=2, marker="o", ms=3, label=cum_label)
-    ax.axhline(0, color="#444", lw=0.8)
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    ax.legend(loc="upper left", frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def plot_waterfall(wf, labels: Sequence[str], *, title: str, ylabel: str, scale: float = 1.0):
-    """Waterfall of present values: each source adds, the investment subtracts, the last bar is NPV."""
-    import matplotlib.pyplot as plt
-
-    vals = wf["value"].to_numpy() / scale
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    run = 0.0
-    for j, v in enumerate(vals):
-        last = j == len(vals) - 1
-        bottom = 0.0 if last else (run if v >= 0 else run + v)
-        color = "#1f5f8b" if last else ("#3a9d5d" if v >= 0 else "#c2423f")
-        ax.bar(j, abs(v) if not last else v, bottom=bottom, color=color)
-        ax.annotate(f"{v:,.1f}", (j, (bottom + abs(v)) if not last else max(v, 0)), ha="center", va="bottom", fontsize=9)
-        if not last:
-            run += v
-    ax.axhline(0, color="#444", lw=0.8)
-    ax.set_xticks(range(len(vals)), labels, rotation=0)
-    ax.set(title=title, ylabel=ylabel)
-    fig.tight_layout()
-    return fig
-
-
-def plot_histogram(npvs: np.ndarray, mc: Mapping[str, Any], *, title: str, xlabel: str, ylabel: str,
-                   scale: float = 1.0):
-    """Histogram of Monte Carlo NPVs with P10 / P50 / P90 and zero marked."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    ax.hist(np.asarray(npvs) / scale, bins=60, color="#5b8fa8", edgecolor="white")
-    for key, style in (("npv_p10", ":"), ("npv_p50", "--"), ("npv_p90", ":")):
-        ax.axvline(mc[key] / scale, color="#1f5f8b", ls=style, lw=1.5)
-        ax.annotate(key[-3:].upper(), (mc[key] / scale, ax.get_ylim()[1] * 0.95), ha="center", fontsize=9)
-    ax.axvline(0, color="#c2423f", lw=1.5)
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    fig.tight_layout()
-    return fig
-
-
-def plot_tornado(tor, labels: Sequence[str], *, base: float, title: str, xlabel: str, low_label: str,
-                 high_label: str, scale: float = 1.0, max_rows: int = 15):
-    """Tornado chart: NPV at each input's low and high value, widest swing on top."""
-    import matplotlib.pyplot as plt
-
-    tor = tor.head(max_rows)
-    labels = list(labels)[:len(tor)]
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(tor) + 1.5))
-    y = np.arange(len(tor))[::-1]
-    b = base / scale
-    lo = tor["npv_low"].to_numpy() / scale
-    hi = tor["npv_high"].to_numpy() / scale
-    ax.barh(y, lo - b, left=b, color="#e07b39", label=low_label)
-    ax.barh(y, hi - b, left=b, color="#1f5f8b", label=high_label)
-    ax.axvline(b, color="#444", lw=0.8)
-    ax.axvline(0, color="#c2423f", lw=0.8, ls="--")
-    ax.set_yticks(y, labels)
-    ax.set(title=title, xlabel=xlabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.45 * len(tor) + 1.5)), ncol=2, frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-def plot_scenarios(sc, labels: Sequence[str], *, title: str, ylabel: str, scale: float = 1.0):
-    """NPV of each scenario as bars."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    vals = sc["npv"].to_numpy() / scale
-    ax.bar(range(len(vals)), vals, color=["#e07b39", "#1f5f8b", "#3a9d5d"][:len(vals)] + ["#7d5ba6"] * (len(vals) - 3))
-    for j, v in enumerate(vals):
-        ax.annotate(f"{v:,.1f}", (j, max(v, 0)), ha="center", va="bottom", fontsize=9)
-    ax.axhline(0, color="#444", lw=0.8)
-    ax.set_xticks(range(len(vals)), labels)
-    ax.set(title=title, ylabel=ylabel)
-    fig.tight_layout()
-    return fig

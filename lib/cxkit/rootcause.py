@@ -195,6 +195,14 @@ class Code:
     label: dict[str, str]
     keywords: dict[str, list[str]]
     regex: dict[str, list[re.Pattern]]
+    #: a hit is dropped when its clause (text between punctuation) matches one of these (negation,
+    #: praise, another sense of the word: 味道还行, "no delay")
+    exclude: dict[str, list[re.Pattern]] = field(default_factory=lambda: {l: [] for l in LANGS})
+    #: the code only counts when the whole text matches one of these (word sense by context:
+    #: "gate" is a process step only when the text is about a flight)
+    context: dict[str, list[re.Pattern]] = field(default_factory=lambda: {l: [] for l in LANGS})
+    #: weight of each hit of this code in the primary-category score
+    weight: float = 1.0
 
 
 @dataclass
@@ -206,6 +214,10 @@ class Codebook:
     label: dict[str, str]
     categories: dict[str, dict[str, str]]          # category id -> label {zh, en}
     codes: list[Code] = field(default_factory=list)
+    #: codebook-wide clause exclusions: a hit of any code in a clause matching one of these is dropped
+    #: (praise such as 挺好 / "great service", which is not a complaint)
+    exclude: dict[str, list[re.Pattern]] = field(default_factory=lambda: {l: [] for l in LANGS})
+    description: str = ""
 
     def code(self, code_id: str) -> Code:
         for c in self.codes:
@@ -236,7 +248,7 @@ def _label(raw: Any, file: str, where: str, problems: list[Problem]) -> dict[str
     return {"zh": raw["zh"], "en": raw["en"]}
 
 
-def _lang_lists(raw: Any, file: str, where: str, problems: list[Problem]) -> dict[str, list[str]]:
+def _lang_lists(raw: Any, file: str, where: str, problems: list[Problem], lower: bool = True) -> dict[str, list[str]]:
     if raw is None:
         return {l: [] for l in LANGS}
     if not isinstance(raw, dict) or any(k not in LANGS for k in raw):
@@ -248,7 +260,20 @@ def _lang_lists(raw: Any, file: str, where: str, problems: list[Problem]) -> dic
         if not isinstance(v, list) or any(not isinstance(x, (str, int, float)) or not str(x).strip() for x in v):
             problems.append(Problem(file, f"{where}.{l}", "expected a list of non-empty words"))
             v = []
-        out[l] = [str(x).strip().lower() for x in v]
+        out[l] = [str(x).strip().lower() if lower else str(x).strip() for x in v]
+    return out
+
+
+def _lang_regex(raw: Any, file: str, where: str, problems: list[Problem]) -> dict[str, list[re.Pattern]]:
+    """{zh: [regex], en: [regex]} compiled; an invalid pattern is reported with Python's explanation."""
+    lists = _lang_lists(raw, file, where, problems, lower=False)   # \S is not \s: patterns keep their case
+    out: dict[str, list[re.Pattern]] = {l: [] for l in LANGS}
+    for l in LANGS:
+        for i, pat in enumerate(lists[l]):
+            try:
+                out[l].append(re.compile(pat))
+            except re.error as exc:
+                problems.append(Problem(file, f"{where}.{l}[{i}]", f"invalid regular expression {pat!r}: {exc}"))
     return out
 
 
@@ -310,11 +335,14 @@ def load_codebook(name_or_path: str | Path, base_dir: str | Path | None = None) 
     if not isinstance(raw, dict) or not isinstance(raw.get("categories"), dict) or not raw["categories"]:
         raise ConfigError([Problem(file, "categories", "a codebook needs 'categories:' mapping category -> "
                                                        "{label, codes}")])
-    unknown_top = [k for k in raw if k not in ("name", "label", "categories", "description")]
+    unknown_top = [k for k in raw if k not in ("name", "label", "categories", "description", "exclude")]
     if unknown_top:
-        problems.append(Problem(file, "", f"unknown keys {unknown_top}; allowed: name, label, description, categories"))
+        problems.append(Problem(file, "", f"unknown keys {unknown_top}; allowed: name, label, description, "
+                                          "exclude, categories"))
     cb = Codebook(name=str(raw.get("name") or path.stem), source=file,
-                  label=_label(raw.get("label", path.stem), file, "label", problems), categories={})
+                  label=_label(raw.get("label", path.stem), file, "label", problems), categories={},
+                  exclude=_lang_regex(raw.get("exclude"), file, "exclude", problems),
+                  description=str(raw.get("description") or ""))
     seen: dict[str, str] = {}
     for cat, spec in raw["categories"].items():
         cat = str(cat)
@@ -336,22 +364,22 @@ def load_codebook(name_or_path: str | Path, base_dir: str | Path | None = None) 
             if not isinstance(cspec, dict):
                 problems.append(Problem(file, where, "expected {label, keywords, regex}"))
                 continue
-            bad = [k for k in cspec if k not in ("label", "keywords", "regex", "description")]
+            allowed = ("label", "keywords", "regex", "exclude", "context", "weight", "description")
+            bad = [k for k in cspec if k not in allowed]
             if bad:
-                problems.append(Problem(file, where, f"unknown keys {bad}; allowed: label, keywords, regex, description"))
+                problems.append(Problem(file, where, f"unknown keys {bad}; allowed: {', '.join(allowed)}"))
             kw = _lang_lists(cspec.get("keywords"), file, f"{where}.keywords", problems)
-            rx_raw = _lang_lists(cspec.get("regex"), file, f"{where}.regex", problems)
-            rx: dict[str, list[re.Pattern]] = {l: [] for l in LANGS}
-            for l in LANGS:
-                for i, pat in enumerate(rx_raw[l]):
-                    try:
-                        rx[l].append(re.compile(pat))
-                    except re.error as exc:
-                        problems.append(Problem(file, f"{where}.regex.{l}[{i}]",
-                                                f"invalid regular expression {pat!r}: {exc}"))
-            if not any(kw[l] or rx_raw[l] for l in LANGS):
+            rx = _lang_regex(cspec.get("regex"), file, f"{where}.regex", problems)
+            if not any(kw[l] or rx[l] for l in LANGS):
                 problems.append(Problem(file, where, "has no keywords and no regex: it can never match"))
-            cb.codes.append(Code(code_id, cat, _label(cspec.get("label"), file, f"{where}.label", problems), kw, rx))
+            weight = cspec.get("weight", 1.0)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 10:
+                problems.append(Problem(file, f"{where}.weight", f"must be a number in (0, 10], got {weight!r}"))
+                weight = 1.0
+            cb.codes.append(Code(code_id, cat, _label(cspec.get("label"), file, f"{where}.label", problems), kw, rx,
+                                 exclude=_lang_regex(cspec.get("exclude"), file, f"{where}.exclude", problems),
+                                 context=_lang_regex(cspec.get("context"), file, f"{where}.context", problems),
+                                 weight=float(weight)))
     if problems:
         raise ConfigError(problems, hint=f"fix the codebook {path.name}")
     return cb
@@ -411,6 +439,10 @@ def detect_lang(text: str) -> str:
 
 
 # =========================================================================== coding
+_CLAUSE = re.compile(r"[，。！？；、,.!?;\n…~～]+|\s{2,}|\s[-–—]\s|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])"
+                     r"|(?:但是|但|可是|不过|就是|然而|只是|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b)")
+
+
 class _Matcher:
     """Compiled rules of one codebook (built once per codebook, cached)."""
 
@@ -423,7 +455,12 @@ class _Matcher:
         self.cb = cb
         self.code_ids = [c.id for c in cb.codes]
         self.code_cat = {c.id: c.category for c in cb.codes}
+        self.code_weight = {c.id: c.weight for c in cb.codes}
+        self.code_order = {cid: i for i, cid in enumerate(self.code_ids)}
         self.cat_order = {cat: i for i, cat in enumerate(cb.categories)}
+        self.exclude = {l: {c.id: c.exclude[l] + cb.exclude[l] for c in cb.codes if c.exclude[l] or cb.exclude[l]}
+                        for l in LANGS}
+        self.context = {l: {c.id: c.context[l] for c in cb.codes if c.context[l]} for l in LANGS}
         # zh: whole-token lookups; the keywords are added to a private jieba dictionary
         self.tok = _new_tokenizer()
         self.zh_token: dict[str, list[str]] = {}
@@ -432,6 +469,7 @@ class _Matcher:
                 self.zh_token.setdefault(kw, []).append(c.id)
                 if _CJK.search(kw):
                     self.tok.add_word(kw, freq=max(self.tok.FREQ.get(kw, 0), 2000))
+        self.zh_max = max((len(k) for k in self.zh_token), default=2)
         # en: single words -> dict lookup; prefixes (word*) and phrases -> one regex per code
         self.en_word: dict[str, list[str]] = {}
         self.en_rx: list[tuple[str, re.Pattern]] = []
@@ -455,39 +493,115 @@ class _Matcher:
             return [t for t in self.tok.lcut(text) if t.strip()]
         return self._word.findall(text)
 
-    def hits(self, text: str, lang: str) -> dict[str, int]:
-        low = text.lower()
-        h: dict[str, int] = {}
+    def raw_hits(self, low: str, lang: str) -> list[tuple[str, str, int]]:
+        """Every rule match in the lower-cased text: (code id, matched term, position)."""
+        out: list[tuple[str, str, int]] = []
         if lang == "zh":
             # a word that is a keyword counts as itself; a longer word that is not is also searched
             # for keyword sub-words (服务态度 -> 态度), like jieba's search mode, so that a compound
             # does not hide a keyword while a compound keyword (物流信息) is not double-counted.
+            pos = 0
+            zt, ew = self.zh_token, self.en_word
             for t in self.tok.lcut(low, HMM=False):   # keywords are in the dictionary: no HMM needed
-                ids = self.zh_token.get(t)
-                if ids is None and len(t) > 2 and not t.isascii():
-                    ids = [cid for n in range(2, len(t)) for i in range(len(t) - n + 1)
-                           for cid in self.zh_token.get(t[i:i + n], ())]
-                for cid in ids or ():
-                    h[cid] = h.get(cid, 0) + 1
-                for cid in self.en_word.get(t, ()):   # English words inside Chinese text ("app", "wifi")
-                    h[cid] = h.get(cid, 0) + 1
+                ids = zt.get(t)
+                if ids is not None:
+                    out.extend((cid, t, pos) for cid in ids)
+                elif len(t) > 2 and not t.isascii():
+                    for n in range(2, min(len(t), self.zh_max + 1)):
+                        for i in range(len(t) - n + 1):
+                            sub = t[i:i + n]
+                            for cid in zt.get(sub, ()):
+                                out.append((cid, sub, pos + i))
+                else:
+                    for cid in ew.get(t, ()):          # English words inside Chinese text ("app", "wifi")
+                        out.append((cid, t, pos))
+                pos += len(t)
             if self._latin.search(low):               # an English sentence inside a Chinese text
                 for cid, p in self.en_rx:
-                    n = len(p.findall(low))
-                    if n:
-                        h[cid] = h.get(cid, 0) + n
+                    out.extend((cid, m.group(), m.start()) for m in p.finditer(low))
         else:
-            for t in self._word.findall(low):
-                for cid in self.en_word.get(t, ()):
-                    h[cid] = h.get(cid, 0) + 1
+            ew = self.en_word
+            for m in self._word.finditer(low):
+                ids = ew.get(m.group())
+                if ids:
+                    out.extend((cid, m.group(), m.start()) for cid in ids)
             for cid, p in self.en_rx:
-                n = len(p.findall(low))
-                if n:
-                    h[cid] = h.get(cid, 0) + n
+                out.extend((cid, m.group(), m.start()) for m in p.finditer(low))
         for cid, p in self.rx[lang]:
-            if p.search(low):
-                h[cid] = h.get(cid, 0) + 1
-        return h
+            m = p.search(low)
+            if m:
+                out.append((cid, m.group(), m.start()))
+        return out
+
+    def hits(self, text: str, lang: str) -> list[tuple[str, str, int]]:
+        """Rule matches that survive the context and exclusion rules, in text order."""
+        low = text.lower()
+        raw = self.raw_hits(low, lang)
+        if not raw:
+            return raw
+        ctx, exc = self.context[lang], self.exclude[lang]
+        if ctx or exc:
+            bounds = None
+            keep = []
+            ctx_ok: dict[str, bool] = {}
+            for h in raw:
+                cid = h[0]
+                pats = ctx.get(cid)
+                if pats:
+                    ok = ctx_ok.get(cid)
+                    if ok is None:
+                        ok = ctx_ok[cid] = any(p.search(low) for p in pats)
+                    if not ok:
+                        continue
+                pats = exc.get(cid)
+                if pats:
+                    if bounds is None:
+                        bounds = [0] + [x for m in _CLAUSE.finditer(low) for x in (m.start(), m.end())] + [len(low)]
+                    clause = _clause_at(low, bounds, h[2])
+                    if any(p.search(clause) for p in pats):
+                        continue
+                keep.append(h)
+            raw = keep
+        raw.sort(key=lambda h: h[2])
+        return raw
+
+    def code_one(self, text: str, lang: str) -> tuple:
+        """(codes, categories, primary, primary_code, n_hits, terms) of one text.
+
+        Primary category: the largest sum of hit weights; ties go to the category matched first
+        in the text, then to codebook order. Primary code: the same rule among the primary
+        category's codes."""
+        h = self.hits(text, lang)
+        if not h:
+            return (), (), UNCODED, UNCODED, 0, ()
+        score: dict[str, float] = {}
+        first: dict[str, int] = {}
+        for cid, _term, pos in h:
+            score[cid] = score.get(cid, 0.0) + self.code_weight[cid]
+            first.setdefault(cid, pos)
+        cat_score: dict[str, float] = {}
+        cat_first: dict[str, int] = {}
+        for cid, v in score.items():
+            cat = self.code_cat[cid]
+            cat_score[cat] = cat_score.get(cat, 0.0) + v
+            cat_first[cat] = min(cat_first.get(cat, first[cid]), first[cid])
+        co, ko = self.code_order, self.cat_order
+        primary = min(cat_score, key=lambda c: (-round(cat_score[c], 9), cat_first[c], ko[c]))
+        pcode = min((c for c in score if self.code_cat[c] == primary),
+                    key=lambda c: (-round(score[c], 9), first[c], co[c]))
+        codes = tuple(sorted(score, key=co.__getitem__))
+        cats = tuple(sorted(cat_score, key=ko.__getitem__))
+        terms = tuple(dict.fromkeys(f"{cid}:{term}" for cid, term, _ in h))
+        return codes, cats, primary, pcode, len(h), terms
+
+
+def _clause_at(text: str, bounds: list[int], pos: int) -> str:
+    """The clause of ``text`` holding position ``pos`` (``bounds``: 0, sep starts/ends, len)."""
+    import bisect
+
+    k = bisect.bisect_right(bounds, pos) - 1
+    k -= k % 2                     # even index: a clause start (odd: inside a separator)
+    return text[bounds[k]:bounds[min(k + 1, len(bounds) - 1)]]
 
 
 @lru_cache(maxsize=1)
@@ -512,9 +626,12 @@ def _new_tokenizer():
 
 
 def _fingerprint(cb: Codebook) -> tuple:
-    return (tuple(cb.categories),) + tuple((c.id, c.category, tuple(c.keywords["zh"]), tuple(c.keywords["en"]),
-                  tuple(p.pattern for p in c.regex["zh"]), tuple(p.pattern for p in c.regex["en"]))
-                 for c in cb.codes)
+    def pats(d):
+        return tuple(tuple(p.pattern for p in d[l]) for l in LANGS)
+
+    return ((tuple(cb.categories), pats(cb.exclude))
+            + tuple((c.id, c.category, tuple(c.keywords["zh"]), tuple(c.keywords["en"]), pats(c.regex),
+                     pats(c.exclude), pats(c.context), c.weight) for c in cb.codes))
 
 
 _MATCHERS: dict[tuple, _Matcher] = {}
@@ -547,15 +664,25 @@ def auto_code(texts: Iterable[str], codebook: Codebook, langs: Iterable[str] | N
     -------
     pandas.DataFrame
         One row per text (same order, index 0..n-1): ``lang``, ``codes`` (tuple of code ids),
-        ``categories`` (tuple of categories, codebook order), ``primary`` (the category with
-        most rule matches, ties by codebook order; ``"uncoded"`` when nothing matched),
-        ``n_hits``.
+        ``categories`` (tuple of categories, codebook order), ``primary`` (one category per text,
+        see the tie rule below; ``"uncoded"`` when nothing matched), ``primary_code`` (the code
+        of the primary category that decided it), ``n_hits`` (rule matches kept) and ``terms``
+        (tuple of ``"code:matched text"``, in text order).
 
     Notes
     -----
     A Chinese text is lower-cased and tokenised with jieba; a keyword matches a whole token
     (冷 does not match 冷淡). A token of 3+ characters that is not itself a keyword is also
-    searched for keywords of 2+ characters inside it (服务态度 -> 态度), as jieba's search mode does. Identical texts are coded once (complaint exports repeat templates).
+    searched for keywords of 2+ characters inside it (服务态度 -> 态度), as jieba's search mode
+    does. A match is dropped when the code's ``context`` rules do not match the text, or when
+    the clause holding it (text between punctuation or a "but") matches one of the code's or the
+    codebook's ``exclude`` rules (味道还行, "on time").
+
+    **Primary category (the tie rule).** Each kept match adds the code's ``weight`` (default 1)
+    to its category; the primary category is the one with the largest sum; a tie goes to the
+    category matched *first in the text*, then to the codebook's order. Every count that ranks
+    causes (Pareto, shares, summary) counts a complaint once, under its primary category.
+    Identical texts are coded once (complaint exports repeat templates).
 
     Examples
     --------
@@ -571,7 +698,6 @@ def auto_code(texts: Iterable[str], codebook: Codebook, langs: Iterable[str] | N
     if len(langs) != len(texts):
         raise DataError(f"{len(langs)} languages given for {len(texts)} texts")
     m = _matcher(codebook)
-    order = {cid: i for i, cid in enumerate(m.code_ids)}
     cache: dict[tuple[str, str], tuple] = {}
     rows = []
     for t, lang in zip(texts, langs):
@@ -579,17 +705,10 @@ def auto_code(texts: Iterable[str], codebook: Codebook, langs: Iterable[str] | N
         key = (t, lang)
         r = cache.get(key)
         if r is None:
-            h = m.hits(t, lang)
-            codes = tuple(sorted(h, key=order.__getitem__))
-            per_cat: dict[str, int] = {}
-            for cid, n in h.items():
-                per_cat[m.code_cat[cid]] = per_cat.get(m.code_cat[cid], 0) + n
-            cats = tuple(sorted(per_cat, key=m.cat_order.__getitem__))
-            primary = (max(cats, key=lambda c: (per_cat[c], -m.cat_order[c])) if cats else UNCODED)
-            r = (lang, codes, cats, primary, sum(h.values()))
-            cache[key] = r
+            codes, cats, primary, pcode, n, terms = m.code_one(t, lang)
+            r = cache[key] = (lang, codes, cats, primary, pcode, n, terms)
         rows.append(r)
-    return pd.DataFrame(rows, columns=["lang", "codes", "categories", "primary", "n_hits"])
+    return pd.DataFrame(rows, columns=["lang", "codes", "categories", "primary", "primary_code", "n_hits", "terms"])
 
 
 def coded_share(coded) -> float:
@@ -637,11 +756,58 @@ def explode_codes(coded, level: str = "categories"):
     return s.explode().rename(level[:-1] if level.endswith("s") else level)
 
 
+def primary_counts(coded, codebook: Codebook, level: str = "categories", include_uncoded: bool = True):
+    """Complaints per *primary* category (or primary code): each complaint counts exactly once.
+
+    This is the count that ranks causes (Pareto, shares, summary). Returns a DataFrame
+    ``item, n, share`` with share = n / number of complaints; with ``include_uncoded`` the
+    shares sum to 1. All codebook items are listed (0 when unused).
+
+    Examples
+    --------
+    >>> cb = load_codebook("service_fishbone")
+    >>> c = auto_code(["客服电话一直打不通，客服态度也差", "App 闪退"], cb)
+    >>> primary_counts(c, cb).set_index("item").loc[["people", "place", "technology"], "n"].tolist()
+    [1, 0, 1]
+    """
+    import pandas as pd
+
+    col = "primary" if level == "categories" else "primary_code"
+    counts = coded[col].value_counts()
+    items = list(codebook.categories) if level == "categories" else [c.id for c in codebook.codes]
+    if include_uncoded:
+        items = items + [UNCODED]
+    out = pd.DataFrame({"item": items, "n": [int(counts.get(i, 0)) for i in items]})
+    out["share"] = out["n"] / len(coded) if len(coded) else float("nan")
+    return out
+
+
+def codes_table(coded, ids: Sequence[Any] | None = None):
+    """One row per verbatim for ``04_root_cause.codes.csv``: ``id, lang, primary, primary_code,
+    categories, codes, terms`` (lists joined with ``|``; terms as ``code:matched text``)."""
+    import pandas as pd
+
+    ids = list(ids) if ids is not None else list(range(1, len(coded) + 1))
+    return pd.DataFrame({"id": ids, "lang": coded["lang"], "primary": coded["primary"],
+                         "primary_code": coded["primary_code"],
+                         "categories": ["|".join(v) for v in coded["categories"]],
+                         "codes": ["|".join(v) for v in coded["codes"]],
+                         "terms": ["|".join(v) for v in coded["terms"]]})
+
+
+def write_codes_csv(path: str | Path, table) -> Path:
+    """Write :func:`codes_table` as UTF-8 CSV (with BOM, so Excel shows Chinese) atomically."""
+    from .atomic import write_text_atomic
+
+    return write_text_atomic(path, "\ufeff" + table.to_csv(index=False, lineterminator="\n"))
+
+
 def category_counts(coded, codebook: Codebook, level: str = "categories", include_uncoded: bool = True):
-    """Counts of verbatims per category (or code): a verbatim counts once for each of its labels.
+    """Complaints *mentioning* each category (or code): a verbatim counts once for each of its labels.
 
     Returns a DataFrame ``item, n, share`` where share = n / number of verbatims (shares may
-    sum to more than 1: multi-label). All codebook items are listed (0 when unused).
+    sum to more than 1: multi-label). All codebook items are listed (0 when unused). Use it for
+    "% of complaints mentioning"; rank causes with :func:`primary_counts`.
     """
     import pandas as pd
 

@@ -14,7 +14,8 @@ Flow of ``cx run ENGAGEMENT_DIR``:
    exports HTML there, and only then renames ``.ipynb``, ``.results.json`` and
    ``.html`` into place: a killed or failed task never leaves a half-written
    playbook. A failed task keeps its executed notebook (with the error).
-5. ``manifest.json`` and ``index.html`` are written; the exit status is 0 only
+5. ``manifest.json``, the stakeholder deck and workbook (:mod:`cxkit.deliverables`; a failure there is a
+   manifest warning, not a failed run) and ``index.html`` are written; the exit status is 0 only
    when every playbook was produced.
 """
 from __future__ import annotations
@@ -44,7 +45,8 @@ DONE = ("ok", "reused", NOT_APPLICABLE)      # statuses that count as success (e
 NB_NAME = re.compile(r"^\d{2}_[a-z0-9_]+$")
 PACKAGES = ("cxkit", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy", "scipy",
             "matplotlib", "seaborn", "pingouin", "statsmodels", "factor_analyzer", "semopy",
-            "numpy-financial", "pyxform", "pyreadstat", "dask", "distributed", "pydantic", "jieba")
+            "numpy-financial", "pyxform", "pyreadstat", "dask", "distributed", "pydantic", "jieba", "python-pptx",
+            "openpyxl")
 
 
 def notebooks_dir() -> Path:
@@ -83,6 +85,10 @@ class Task:
     fingerprint: str = ""
     depends: list[str] = field(default_factory=list)
     not_applicable: list[str] = field(default_factory=list)   # required inputs/sections that are absent
+    keep_notebook: bool = True        # keep the executed .ipynb beside the playbook (cx run --no-keep-notebooks)
+    warm: bool = False                # run in a kernel forked from a pre-imported zygote (cxkit.warm; cx run --warm)
+    input_cache: str = ""             # folder of the run's parsed-input cache (cxkit.inputcache), "" = none
+    input_cache_key: str = ""         # the run's key signing that cache's entries
 
     @property
     def key(self) -> str:
@@ -158,9 +164,18 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     staged = {k: stage / v.name for k, v in outs.items()}
     record: dict[str, Any] = {"region": task.region, "notebook": task.notebook, "status": "failed",
                               "error": None, "fingerprint": task.fingerprint}
+    cache_env = {"CX_INPUT_CACHE": task.input_cache, "CX_INPUT_CACHE_KEY": task.input_cache_key} \
+        if task.input_cache else {}
     try:
-        with _kernel_env(PYTHONHASHSEED="0"):
+        with _kernel_env(PYTHONHASHSEED="0", **cache_env):
             # set ordering (e.g. inside semopy) must not vary between runs: byte-identical .results.json
+            engine: dict[str, Any] = {}
+            if task.warm:       # a kernel forked from this worker's zygote (cxkit.warm); cold if none can start
+                from .warm import kernel_manager_class
+                km_class = kernel_manager_class()
+                if km_class is not None:
+                    engine["kernel_manager_class"] = km_class
+            record["kernel"] = "warm" if engine else "cold"
             pm.execute_notebook(
                 task.input_path, str(staged["ipynb"]),
                 parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
@@ -168,13 +183,14 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
                             "run_dir": str(task.out_dir)},
                 kernel_name="python3", progress_bar=False, log_output=False, start_timeout=300,
                 cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
-                extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"],
+                extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"], **engine,
             )
         if not staged["results"].is_file():
             raise CxError("the notebook finished without saving its results (pb.save() not called)")
         export_html(staged["ipynb"], staged["html"], task.params, task.notebook)
         os.replace(staged["results"], outs["results"])
-        os.replace(staged["ipynb"], outs["ipynb"])
+        if task.keep_notebook:
+            os.replace(staged["ipynb"], outs["ipynb"])
         os.replace(staged["html"], outs["html"])  # last: the playbook appears only when complete
         record.update(status="ok")
         _write_journal(task, {**record, "seconds": round(time.perf_counter() - t0, 3)})
@@ -251,7 +267,8 @@ def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
             else:            # declared: exactly the sections, inputs and upstream results it reads
                 ups = [by_name[u] for u in sp.upstream if u in by_name and not by_name[u].not_applicable]
                 fp = _fingerprint(__version__, nb_sha[n], sp.fingerprint_params(reg.params),
-                                  {k: in_sha[str(p)] for k, p in reg.inputs.items() if k in sp.inputs},
+                                  {k: in_sha[str(p)] for k, p in reg.inputs.items()
+                                   if k.split(":", 1)[0] in sp.inputs},          # "waves:<label>" → waves
                                   [t.fingerprint for t in ups])
                 missing = sp.missing(reg.params)
             t = Task(rname, n, reg.params, str(nb_folder / f"{n}.ipynb"), str(out_dir), fp, [x.key for x in ups],
@@ -262,7 +279,7 @@ def plan(eng: Engagement, out_dir: Path, notebooks: list[str] | None = None,
     if SUMMARY_NOTEBOOK in names:
         first = next(iter(eng.regions.values())).params
         params = {k: v for k, v in first.items() if k not in ("region", "label", "responses", "complaints",
-                                                              "previous_responses", "retest_responses")}
+                                                              "previous_responses", "retest_responses", "waves")}
         params.update(region="_engagement", label="", regions={r: g.params for r, g in eng.regions.items()})
         ran = [t for t in tasks if not t.not_applicable]
         fp = _fingerprint(__version__, nb_sha[SUMMARY_NOTEBOOK], params, [t.fingerprint for t in ran])
@@ -283,7 +300,7 @@ def _write_journal(task: Task, record: dict[str, Any]) -> None:
     output, written atomically after the playbook (a task killed before this line has no record and re-runs)."""
     from .report import write_json_atomic
 
-    rec = {**record, "outputs_sha256": {k: sha256_file(p) for k, p in task.outputs().items()},
+    rec = {**record, "outputs_sha256": {k: sha256_file(p) for k, p in task.outputs().items() if p.is_file()},
            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     write_json_atomic(_journal_path(task), rec)
 
@@ -300,6 +317,8 @@ def journal_record(task: Task) -> dict[str, Any] | None:
         return None
     hashes = rec.get("outputs_sha256") or {}
     for k, path in task.outputs().items():
+        if k == "ipynb" and k not in hashes and not task.keep_notebook:
+            continue            # made without its .ipynb (--no-keep-notebooks) and none is asked for now
         if not path.is_file() or hashes.get(k) != sha256_file(path):
             return None
     return rec
@@ -374,8 +393,13 @@ class RunReport:
 def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, regions: list[str] | None = None,
         notebooks: list[str] | None = None, workers: int | None = None, scheduler: str | None = None,
         resume: bool = False, progress: Callable[[dict, int, int], None] | None = None,
-        notebooks_folder: str | Path | None = None) -> RunReport:
+        notebooks_folder: str | Path | None = None, keep_notebooks: bool = True, warm: bool = False,
+        input_cache: bool = True) -> RunReport:
     """Run the engagement's notebooks; write playbooks, results, ``manifest.json`` and ``index.html``.
+
+    ``keep_notebooks=False`` leaves out the executed ``.ipynb`` of a playbook that succeeded (a failed task keeps
+    it, for diagnosis); ``warm=True`` runs each task in a kernel forked from a pre-imported zygote
+    (:mod:`cxkit.warm`); ``input_cache`` parses each region's inputs once per run (:mod:`cxkit.inputcache`).
 
     Raises :class:`ConfigError` (before anything runs) when the params are invalid.
     """
@@ -397,14 +421,42 @@ def run(engagement_dir: str | Path, *, out_dir: str | Path | None = None, region
                        hint="choose a folder you can write to") from None
     with out_lock(out):
         return _run_locked(eng, engagement_dir, out, started, regions=regions, notebooks=notebooks, workers=workers,
-                           scheduler=scheduler, resume=resume, progress=progress, notebooks_folder=notebooks_folder)
+                           scheduler=scheduler, resume=resume, progress=progress, notebooks_folder=notebooks_folder,
+                           options={"keep_notebooks": keep_notebooks, "warm": warm, "input_cache": input_cache})
 
 
 def _run_locked(eng: Engagement, engagement_dir, out: Path, started: datetime, *, regions, notebooks, workers,
-                scheduler, resume, progress, notebooks_folder) -> RunReport:
+                scheduler, resume, progress, notebooks_folder, options: dict[str, Any] | None = None) -> RunReport:
+    from . import inputcache
+
+    options = options or {}
     nb_folder = Path(notebooks_folder) if notebooks_folder else None
     tasks = plan(eng, out, notebooks, nb_folder)
-    bad_regions = check_region_data(eng)
+    cache_dir = out / inputcache.FOLDER
+    shutil.rmtree(cache_dir, ignore_errors=True)        # left by a killed run: entries are signed per run anyway
+    cache_key = inputcache.new_key() if options.get("input_cache", True) else ""
+    for t in tasks:
+        t.keep_notebook = options.get("keep_notebooks", True)
+        t.warm = bool(options.get("warm"))
+        if cache_key:
+            t.input_cache, t.input_cache_key = str(cache_dir), cache_key
+    try:
+        return _run_tasks(eng, engagement_dir, out, started, tasks, regions=regions, notebooks=notebooks,
+                          workers=workers, scheduler=scheduler, resume=resume, progress=progress, nb_folder=nb_folder,
+                          options=options)
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        if options.get("warm"):
+            from .warm import stop
+            stop()                 # the zygote of an in-process run (workers' zygotes end with their workers)
+
+
+def _run_tasks(eng: Engagement, engagement_dir, out: Path, started: datetime, tasks: list[Task], *, regions,
+               notebooks, workers, scheduler, resume, progress, nb_folder, options) -> RunReport:
+    cache_env = {"CX_INPUT_CACHE": tasks[0].input_cache, "CX_INPUT_CACHE_KEY": tasks[0].input_cache_key} \
+        if tasks and tasks[0].input_cache else {}
+    with _kernel_env(**cache_env):      # the runner's own read of each region's inputs fills the cache
+        bad_regions = check_region_data(eng)
 
     records: dict[str, dict[str, Any]] = {}
     to_run: list[Task] = []
@@ -456,6 +508,8 @@ def _run_locked(eng: Engagement, engagement_dir, out: Path, started: datetime, *
         try:
             all_eng = load_engagement(engagement_dir)
             all_tasks = plan(all_eng, out, None, nb_folder)
+            for t in all_tasks:
+                t.keep_notebook = options.get("keep_notebooks", True)
         except CxError:
             all_eng, all_tasks = eng, tasks
         here = {t.key for t in tasks}
@@ -472,11 +526,12 @@ def _run_locked(eng: Engagement, engagement_dir, out: Path, started: datetime, *
         shown.sort(key=lambda r: pos.get(f"{r['region']}/{r['notebook']}", len(pos)))
     manifest = build_manifest(all_eng, out, shown, started, {"regions": regions, "notebooks": notebooks,
                                                              "workers": workers, "scheduler": scheduler,
-                                                             "resume": resume})
+                                                             "resume": resume, **options})
     manifest["ok"] = all(r["status"] in DONE for r in ordered)
     write_json_atomic(out / "manifest.json", manifest)
+    write_deliverables(out, all_eng, manifest)
     from .index import write_index
-    index_path = write_index(out, all_eng, shown, all_tasks)
+    index_path = write_index(out, all_eng, shown, all_tasks, deliverables=manifest.get("deliverables"))
     return RunReport(out, ordered, out / "manifest.json", index_path)
 
 
@@ -626,6 +681,25 @@ def _watch_external(client, scheduler: str, futures: dict, by_future: dict, task
                               "start workers (`dask worker ADDR`) and run again with --resume",
                      "seconds": 0.0, "fingerprint": t.fingerprint})
         return
+
+
+def write_deliverables(out: Path, eng: Engagement, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The stakeholder deck and workbook (:mod:`cxkit.deliverables`) from the results in ``out``, added to the
+    manifest as ``deliverables: {deck, workbook}`` (file names in ``out``) and the manifest written again.
+
+    Never fails the run: a deliverable that cannot be built is left out and a ``warnings`` entry of the manifest
+    says why (the playbooks stand on their own).
+    """
+    lang = eng.raw.get("language") if eng.raw.get("language") in ("zh", "en") else "zh"
+    try:
+        from .deliverables import build_all
+        built, problems = build_all(out, lang)
+    except Exception as exc:  # noqa: BLE001 - e.g. python-pptx missing: reported, never propagated
+        built, problems = {}, [f"deliverables: {type(exc).__name__}: {exc}"]
+    manifest["deliverables"] = built
+    manifest["warnings"] = list(manifest.get("warnings") or []) + [{"level": "warn", "message": m} for m in problems]
+    write_json_atomic(out / "manifest.json", manifest)
+    return manifest
 
 
 def build_manifest(eng: Engagement, out: Path, records: list[dict], started: datetime,

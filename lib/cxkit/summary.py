@@ -9,6 +9,10 @@ Region vs rest tests (two-sided, Holm-corrected across regions):
 - CSAT mean (0–100): Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``).
 - CSAT top-2-box: two-proportion z-test (``statsmodels.stats.proportion.proportions_ztest``).
 - NPS: z-test of the difference with trinomial variances, :func:`cxkit.metrics.nps_diff_test`.
+
+The page opens with the findings and actions of :mod:`cxkit.findings` (rules over the typed results read by
+:func:`load_region_models`, checked for contradictions), by region and for the engagement; the statistical
+notes and the tables follow.
 """
 from __future__ import annotations
 
@@ -33,6 +37,21 @@ def load_region_results(run_dir: str | Path, regions: Sequence[str], notebooks: 
             if p.is_file():
                 out[r][nb] = (contract.dump(contract.load(p)) if nb in contract.MODELS
                               else json.loads(p.read_text(encoding="utf-8")))
+    return out
+
+
+def load_region_models(run_dir: str | Path, regions: Sequence[str], notebooks: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """{region: {notebook: typed results model}} (:func:`cxkit.results.load`) for every results file present
+    under ``run_dir`` whose notebook has a model; the input of :mod:`cxkit.findings`."""
+    from . import results as contract
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in regions:
+        out[r] = {}
+        for nb in notebooks:
+            p = Path(run_dir) / r / f"{nb}.results.json"
+            if nb in contract.MODELS and p.is_file():
+                out[r][nb] = contract.load(p)
     return out
 
 
@@ -65,6 +84,99 @@ def get_path(d: Mapping[str, Any] | None, path: str, default: Any = None) -> Any
             return default
         cur = cur[k]
     return cur
+
+
+def weighted_region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str | None], *,
+                         weighting: Mapping[str, Any], region_shares: Mapping[str, float] | None = None,
+                         csat_range: tuple[float, float] = (1, 5), top_box: int = 2,
+                         conf: float = 0.95) -> pd.DataFrame:
+    """:func:`region_kpis` with survey weights and the engagement roll-up by population (issue 19).
+
+    Each region's KPIs are weighted with its own ``weighting:`` section (``weighting[region]``; an empty section
+    leaves that region unweighted) — the same figures as its 03 playbook: CSAT on 0–100 and NPS with linearisation
+    intervals (:func:`cxkit.weighting.weighted_mean` / :func:`~cxkit.weighting.weighted_nps`), the top box with
+    :func:`~cxkit.weighting.weighted_proportion`. The "whole" row is the stratified roll-up
+    ``Σ W_r ŷ_r`` with ``V = Σ W_r² V(ŷ_r)`` (:func:`cxkit.weighting.stratified_rollup`) at ``region_shares``
+    (the population share of each region; without them each region counts with its sample size, as the pooled
+    sample does). A region is compared with the roll-up of the other regions: ``z = (ŷ_r − ŷ_rest) /
+    √(V_r + V_rest)`` (independent samples), Holm-corrected across regions.
+    """
+    from scipy import stats
+    from statsmodels.stats.multitest import multipletests
+
+    from . import weighting as wt
+
+    lo, hi = csat_range
+    csat_col, nps_col = outcomes.get("csat"), outcomes.get("nps")
+    if not frames:
+        return pd.DataFrame({"region": pd.Series(dtype=str), "n": pd.Series(dtype=int)})
+    names = list(frames)
+    est: dict[str, dict[str, Any]] = {"csat": {}, "top2": {}, "nps": {}}
+    for r, f in frames.items():
+        wp = wt.WeightingParams.model_validate(dict(weighting.get(r) or {}))
+        w = wt.weight(f, wp) if wp.enabled else np.ones(len(f))
+        if csat_col and f[csat_col].notna().any():
+            v = pd.to_numeric(f[csat_col], errors="coerce").to_numpy(float)
+            m = wt.weighted_mean(v, w, conf=conf)
+            scale = 100.0 / (hi - lo)
+            est["csat"][r] = wt.Estimate((m.estimate - lo) * scale, m.se * scale, (m.low - lo) * scale,
+                                         (m.high - lo) * scale, m.n, m.df, m.method)
+            box = max(1, min(int(top_box), int(round(hi - lo + 1)) // 2))
+            est["top2"][r] = wt.weighted_proportion(np.where(np.isnan(v), np.nan, v >= hi - box + 1), w, conf=conf)
+        if nps_col and f[nps_col].notna().any():
+            est["nps"][r] = wt.weighted_nps(pd.to_numeric(f[nps_col], errors="coerce").to_numpy(float), w, conf=conf)
+    shares = dict(region_shares) if region_shares else {r: float(len(f)) for r, f in frames.items()}
+    cols = {"csat": ("csat_0_100", "csat_lo", "csat_hi"), "top2": ("top2", "top2_lo", "top2_hi"),
+            "nps": ("nps", "nps_lo", "nps_hi")}
+    rows = [{"region": r, "n": len(frames[r])} for r in names]
+    whole: dict[str, Any] = {"region": "_all", "n": int(sum(len(f) for f in frames.values()))}
+    pvals: dict[str, list[float]] = {}
+    for key, (c, clo, chi) in cols.items():
+        e = est[key]
+        if not e:
+            continue
+        for row in rows:
+            if row["region"] in e:
+                x = e[row["region"]]
+                row.update({c: x.estimate, clo: x.low, chi: x.high})
+        roll = wt.stratified_rollup(e, shares, conf=conf)
+        whole.update({c: roll.estimate, clo: roll.low, chi: roll.high})
+        ps = []
+        for r in names:
+            rest = {h: x for h, x in e.items() if h != r}
+            if r not in e or not rest:
+                ps.append(np.nan)
+                continue
+            o = wt.stratified_rollup(rest, shares, conf=conf)
+            z = (e[r].estimate - o.estimate) / np.sqrt(e[r].se ** 2 + o.se ** 2)
+            ps.append(float(2 * stats.norm.sf(abs(z))))
+        pvals[{"csat": "p_csat", "top2": "p_top2", "nps": "p_nps"}[key]] = ps
+    out = pd.DataFrame(rows + [whole])
+    for col, ps in pvals.items():
+        ps = np.asarray(ps, dtype=float)
+        if np.isfinite(ps).any():
+            adj = np.full(len(ps), np.nan)
+            ok = np.isfinite(ps)
+            adj[ok] = multipletests(ps[ok], method="holm")[1]
+            out[col] = list(adj) + [np.nan]
+    return out
+
+
+def engagement_kpis(frames: Mapping[str, pd.DataFrame], regions: Mapping[str, Mapping[str, Any]],
+                    params: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, float] | None]:
+    """The KPI table of 99: :func:`weighted_region_kpis` when a region is weighted or the engagement gives
+    ``weighting.region_shares``, else :func:`region_kpis` (pooled, unweighted). Returns ``(table, shares)``:
+    the population shares used for the "whole" row (``None``: the pooled sample)."""
+    from .weighting import WeightingParams
+
+    survey = params["survey"]
+    csat_range = tuple(survey["outcome_ranges"].get("csat", (1, 5)))
+    wsec = {r: dict(regions[r].get("weighting") or {}) for r in frames}
+    shares = (params.get("weighting") or {}).get("region_shares")
+    if shares or any(WeightingParams.model_validate(w).enabled for w in wsec.values()):
+        return weighted_region_kpis(frames, survey["outcomes"], weighting=wsec, region_shares=shares,
+                                    csat_range=csat_range), (dict(shares) if shares else None)
+    return region_kpis(frames, survey["outcomes"], csat_range=csat_range), None
 
 
 def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str | None], *,
@@ -225,3 +337,4 @@ def category_names(region_params: Mapping[str, Any], lang: str) -> dict[str, str
     except CxError:
         return {}
     return {c: cb.category_label(c, lang) for c in cb.categories}
+

@@ -235,6 +235,10 @@ class SamplingParams(_Strict):
     assumed_top2: float = Field(default=0.70, gt=0, lt=1)
     assumed_nps: NpsMix = Field(default_factory=NpsMix)
     report_by: list[str] = Field(default_factory=list)
+    max_cell_moe_nps: float = Field(
+        default=15.0, gt=0, description="NPS margin of error (± NPS points) above which a cell of the plan is "
+                                        "flagged in 01's precision table: such cells are reported pooled, not "
+                                        "compared one by one")
 
     @field_validator("margin")
     @classmethod
@@ -650,7 +654,7 @@ def write_xlsform(q: Mapping[str, Any], path: str | Path) -> Path:
     order = ["type", "name", "label::Chinese (zh)", "label::English (en)", "hint::Chinese (zh)", "hint::English (en)",
              "required", "relevant", "constraint", "constraint_message::Chinese (zh)",
              "constraint_message::English (en)", "appearance"]
-    from .report import atomic_path
+    from .atomic import atomic_path
 
     with atomic_path(path, suffix=".tmp.xlsx") as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
@@ -680,7 +684,7 @@ def xlsform_to_xform(path: str | Path) -> dict[str, Any]:
 
 def write_codebook(cb, path: str | Path) -> Path:
     """Write the codebook as UTF-8 CSV with BOM (opens correctly in Excel), atomically."""
-    from .report import write_text_atomic
+    from .atomic import write_text_atomic
 
     return write_text_atomic(path, "\ufeff" + cb.to_csv(index=False, lineterminator="\n"), newline="")
 
@@ -721,6 +725,24 @@ def estimated_minutes(q: Mapping[str, Any]) -> float:
     1.75
     """
     return sum(SECONDS_PER_ITEM.get(it["type"], 6) for it in q["items"]) / 60
+
+
+@lru_cache(maxsize=64)
+def _bank_choice_labels(item_id: str, lang: str) -> tuple[tuple[str, str], ...]:
+    it = bank_items().get(item_id)
+    if not it or not it.get("choices"):
+        return ()
+    opts = item_bank()["choices"].get(it["choices"], [])
+    return tuple((str(o["name"]), str(o.get(lang) or o.get("en") or o["name"])) for o in opts)
+
+
+def bank_choice_labels(item_id: str, lang: str) -> dict[str, str]:
+    """``{code: label}`` of the answer list of the item bank's question ``item_id`` (empty for another column).
+
+    >>> bank_choice_labels("channel", "en")["hotline"], bank_choice_labels("not_an_item", "en")
+    ('Hotline', {})
+    """
+    return dict(_bank_choice_labels(str(item_id), lang))
 
 
 def choice_labels(q: Mapping[str, Any], list_name: str, lang: str) -> dict[str, str]:

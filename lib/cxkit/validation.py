@@ -47,8 +47,8 @@ from .io import file_options, likert_codebook, map_labels, normalize_label, read
 
 MAX_ROWS = 20       # row numbers kept per finding
 MAX_EXAMPLES = 3    # example values kept per finding
-FATAL = ("unreadable", "no_rows", "missing_columns")
-ADVISORY = ("constant_column", "range_unused")
+FATAL = ("unreadable", "no_rows", "missing_columns", "weighting")
+ADVISORY = ("constant_column", "range_unused", "weighting_warning")
 
 
 @dataclass
@@ -439,6 +439,30 @@ def validate_responses(params: dict[str, Any], key: str = "responses"):
     return df.reset_index(drop=True), report
 
 
+def _check_weighting(report: FileReport, df, weighting: dict[str, Any]) -> None:
+    """The ``weighting:`` section applied to the file (issue 19): a margin level absent from the data, a data level
+    without a population share, an empty cell, non-convergence or a bad weight column is an error naming the
+    column/level (03 would stop on it); the weighting's own warnings (extreme weights) are warnings."""
+    from . import weighting as wt
+    from .errors import CxError
+
+    try:
+        wp = wt.WeightingParams.model_validate(dict(weighting))
+        if not wp.enabled:
+            return
+        w = wt.weight(df, wp)
+    except CxError as exc:
+        col = getattr(exc, "column", None)
+        report.add("weighting", f"the survey weights cannot be computed: {exc.message}", column=col,
+                   hint="correct the weighting section of engagement.yaml (margins, levels, trim) or the data")
+        return
+    except ValueError as exc:         # params problems are reported by the params check already
+        del exc
+        return
+    for warning in w.warnings:
+        report.add("weighting_warning", warning)
+
+
 # --------------------------------------------------------------------------- complaints
 def validate_complaints(params: dict[str, Any], key: str = "complaints"):
     """Read and check a complaint verbatim file (text column present, rows, complete last line)."""
@@ -461,14 +485,39 @@ def validate_complaints(params: dict[str, Any], key: str = "complaints"):
 
 
 def validate_region(params: dict[str, Any]) -> list[FileReport]:
-    """Reports for every data file of one region (responses, complaints, previous, retest)."""
+    """Reports for every data file of one region (responses, previous, retest, complaints, each earlier wave)."""
     reports = []
     for key in ("responses", "previous_responses", "retest_responses", "complaints"):
         if not params.get(key):
             continue
         fn = validate_complaints if key == "complaints" else validate_responses
-        reports.append(fn(params, key)[1])
+        df, rep = fn(params, key)
+        if key == "responses" and df is not None and rep.ok and params.get("weighting"):
+            _check_weighting(rep, df, params["weighting"])      # cx validate only: 03 stops on the same problem
+        reports.append(rep)
+    for wave in params.get("waves") or []:        # tracking: each earlier wave, checked as previous_responses
+        reports.append(validate_wave(params, wave)[1])
     return reports
+
+
+def validate_wave(params: dict[str, Any], wave: dict[str, Any]):
+    """Read and check the response file of an earlier wave (``waves: [{wave, responses}]``); ``(df, FileReport)``.
+
+    The rules of ``previous_responses`` (:func:`validate_responses`): only the id column is required, the survey
+    columns (outcomes, items) are checked where present. The file is read with the default reading options
+    (encoding and format detected; the survey's codebooks and missing codes applied); its report's role is
+    ``waves:<label>``.
+    """
+    key = f"waves:{wave['wave']}"
+    return validate_responses({**params, key: wave["responses"]}, key)
+
+
+def read_wave(params: dict[str, Any], wave: dict[str, Any]):
+    """An earlier wave's responses, checked as :func:`validate_wave` says; raises :class:`DataError` on an error
+    (under ``validation.policy: warn`` bad cells are set missing). Returns ``(df, problems)``."""
+    df, report = validate_wave(params, wave)
+    report.raise_on_error()
+    return df, report.messages()
 
 
 # --------------------------------------------------------------------------- survey files
@@ -488,9 +537,14 @@ def read_responses(params: dict[str, Any]):
     if not params.get("responses"):
         raise DataError("no response file is set for this region",
                         hint="set 'responses:' for the region in engagement.yaml")
-    df, report = validate_responses(params)
-    report.raise_on_error()
-    return df, report.messages()
+    from .inputcache import cached
+
+    def read():
+        df, report = validate_responses(params)
+        report.raise_on_error()
+        return df, report.messages()
+
+    return cached("responses", params, params["responses"], read)   # parsed once per run (issue 22)
 
 
 def read_complaints(params: dict[str, Any]):
@@ -498,6 +552,11 @@ def read_complaints(params: dict[str, Any]):
     if not params.get("complaints"):
         raise DataError("no complaints file is set for this region",
                         hint="set 'complaints:' for the region in engagement.yaml")
-    df, report = validate_complaints(params)
-    report.raise_on_error()
-    return df
+    from .inputcache import cached
+
+    def read():
+        df, report = validate_complaints(params)
+        report.raise_on_error()
+        return df
+
+    return cached("complaints", params, params["complaints"], read)   # parsed once per run (issue 22)

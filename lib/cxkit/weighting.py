@@ -240,6 +240,7 @@ class WeightingParams(BaseModel):
     trim: tuple[float, float] | None = None
     column: str | None = None
     probabilities: str | dict[str, dict[str, float]] | None = None
+    region_shares: dict[str, float] | None = None
     max_iter: int = Field(1000, ge=1, le=100_000)
     tol: float = Field(1e-10, gt=0, le=1e-3)
 
@@ -254,6 +255,19 @@ class WeightingParams(BaseModel):
         probs = _margin_problems(v, "margins")
         if probs:
             raise ValueError("; ".join(m for _, m in probs))      # each message names the column and level
+        return v
+
+    @field_validator("region_shares")
+    @classmethod
+    def _region_shares_ok(cls, v):
+        if v is not None:
+            bad = {k: x for k, x in v.items() if not (0 < x <= 1)}
+            if bad:
+                k, x = next(iter(bad.items()))
+                raise ValueError(f"population share of region '{k}' must be in (0, 1], got {x:g}")
+            if abs(sum(v.values()) - 1) > SHARE_TOL:
+                raise ValueError(f"region_shares sum to {sum(v.values()):.4g}, not 1 (±{SHARE_TOL:g}); "
+                                 "give each region's share of the population")
         return v
 
     @field_validator("trim")
@@ -359,6 +373,19 @@ class Weights:
         return {"method": self.method, "n": int(self.n), "effective_n": float(self.effective_n),
                 "deff": float(self.deff), "min": float(self.min), "max": float(self.max),
                 "converged": bool(self.converged), "iterations": int(self.iterations)}
+
+    def distribution(self, probs: Sequence[float] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)) -> dict[str, Any]:
+        """:meth:`summary` plus the weights' quantiles ``{"p01": …, "p50": …}`` (numpy's linear interpolation,
+        R ``quantile(type = 7)``) and the share of respondents beyond the warning bounds :data:`WARN_BOUNDS`.
+
+        >>> d = from_column(pd.DataFrame({"w": [0.5, 1.0, 1.5]}), "w").distribution((0.5,))
+        >>> d["quantiles"], d["share_extreme"]
+        ({'p50': 1.0}, 0.0)
+        """
+        q = np.quantile(self.weights, probs)
+        lo, hi = WARN_BOUNDS
+        return {**self.summary(), "quantiles": {f"p{round(100 * p):02d}": float(v) for p, v in zip(probs, q)},
+                "share_extreme": float(np.mean((self.weights < lo) | (self.weights > hi)))}
 
     def series(self, name: str = "weight") -> pd.Series:
         """The weights as a Series on the data's index."""
@@ -1283,6 +1310,137 @@ def weighted_chisq(x: Any, y: Any, w: Any, *, subset: Any = None) -> ChisqTest:
     p = float(stats.f.sf(F, d0, d0 * nu))
     table = pd.DataFrame(tab / N, index=rl, columns=cl)
     return ChisqTest(float(F), float(d0), float(d0 * nu), p, chisq, n_used, table)
+
+
+@dataclass(frozen=True)
+class GroupTest:
+    """Design-based comparison of group (domain) means: omnibus test and pairwise differences."""
+
+    levels: list[str]
+    estimates: np.ndarray          # domain means, in ``levels`` order
+    cov: np.ndarray                # their linearisation covariance
+    n: dict[str, int]              # respondents with a value per group
+    test: str                      # "wald_f" (means, NPS) or "rao_scott_f" (proportions)
+    statistic: float
+    df1: float
+    df2: float
+    p_value: float
+    pairwise: pd.DataFrame         # a, b, diff, se, statistic (t), df, p_value
+
+
+def weighted_group_test(y: Any, groups: Any, w: Any, *, kind: str = "mean",
+                        levels: Sequence[str] | None = None) -> GroupTest:
+    """Design-based test of equal means (or shares, NPS) across groups, and every pairwise difference.
+
+    The groups are domains of the weighted design: each group mean ``μ_g = Σ_{i∈g} w_i y_i / Σ_{i∈g} w_i``
+    has the influence values ``z_ig = w_i 1[i∈g] (y_i − μ_g) / Σ_{i∈g} w_i`` (with calibrated weights, their
+    residuals on the calibration dummies, as :func:`weighted_mean`), so the group means have the joint
+    covariance ``V = n/(n − 1) Σ (z_i − z̄)(z_i − z̄)ᵀ`` — R ``vcov(svyglm(y ~ g - 1, design))``.
+
+    - ``kind="mean"`` (and ``"nps"``: y the +100/0/−100 scores): Wald test of the k − 1 contrasts
+      ``μ_g − μ_1``: ``F = (Cμ)ᵀ(CVCᵀ)⁻¹(Cμ) / (k − 1)`` on (k − 1, m − k) degrees of freedom, m the respondents
+      with a value — R ``regTermTest(svyglm(y ~ g, design), ~g)``.
+    - ``kind="proportion"`` (y 0/1): the Rao–Scott F of the group × y table, :func:`weighted_chisq`
+      (R ``svychisq(~y + g, design)``).
+    - Pairwise: ``t = (μ_a − μ_b) / √(V_aa + V_bb − 2V_ab)`` on m − k degrees of freedom (R
+      ``svycontrast`` on the cell-means model, t reference as ``summary.svyglm``); corrections are the caller's.
+
+    Respondents whose y or group is missing, or whose group is not in ``levels``, are outside every domain
+    (they keep their weight in the design, as R ``subset``). Checked against R survey 4.x
+    (tests/test_weighting.py: estimates, covariance, F and p for raked, post-stratified, design and client weights).
+
+    >>> r = weighted_group_test([1, 2, 3, 4, 2, 5], ["a", "a", "a", "b", "b", "b"], [1, 1, 2, 1, 2, 1])
+    >>> r.levels, [round(float(v), 3) for v in r.estimates], r.test, r.df1, r.df2
+    (['a', 'b'], [2.25, 3.25], 'wald_f', 1, 4)
+    >>> round(float(r.pairwise["diff"].iloc[0]), 3)
+    -1.0
+    """
+    from scipy import stats
+
+    yv = _numeric(y, "values")
+    g = pd.Series(np.asarray(groups, dtype=object)).where(lambda s: s.notna(), None)
+    gtext = g.map(lambda v: None if v is None else _key(v))
+    if levels is None:
+        levels = [lv for lv in dict.fromkeys(gtext) if lv is not None]
+    levels = [_key(lv) for lv in levels]
+    k = len(levels)
+    if k < 2:
+        raise AnalysisError(f"a group comparison needs at least 2 groups with responses, got {k}")
+    n = len(yv)
+    wv, wo = _weights_of(w, n)
+    ok = np.isfinite(yv) & gtext.isin(levels).to_numpy()
+    m = int(ok.sum())
+    if m <= k:
+        raise AnalysisError(f"{m} respondents with a value cannot compare {k} groups")
+    D = np.column_stack([(gtext == lv).to_numpy() & ok for lv in levels]).astype(float)
+    counts = {lv: int(D[:, j].sum()) for j, lv in enumerate(levels)}
+    empty = [lv for lv, c in counts.items() if c == 0]
+    if empty:
+        raise AnalysisError(f"group(s) {empty} have no respondent with a value; leave them out of the comparison")
+    yf = np.where(ok, yv, 0.0)
+    S = (wv[:, None] * D).sum(axis=0)
+    est = (wv * yf) @ D / S
+    U = D * (yf[:, None] - est[None, :]) / S[None, :]
+    if wo is not None and wo.calibration is not None:
+        U = U - _fitted(U, wo.calibration, wo.regression_weights)
+    Z = wv[:, None] * U
+    Zc = Z - Z.mean(axis=0)
+    V = n / (n - 1) * (Zc.T @ Zc)
+    df2 = m - k
+    if kind == "proportion":
+        ct = weighted_chisq(np.where(ok, yv, np.nan), np.where(ok, gtext.to_numpy(), None), w)
+        test, stat, df1, ddf, p = "rao_scott_f", ct.statistic, ct.ndf, ct.ddf, ct.p_value
+    elif kind in ("mean", "nps"):
+        C = np.column_stack([-np.ones(k - 1), np.eye(k - 1)])
+        d = C @ est
+        stat = float(d @ np.linalg.solve(C @ V @ C.T, d) / (k - 1))
+        test, df1, ddf = "wald_f", k - 1, df2
+        p = float(stats.f.sf(stat, df1, ddf))
+    else:
+        raise AnalysisError(f"kind must be 'mean', 'proportion' or 'nps', got {kind!r}")
+    rows = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            diff = float(est[i] - est[j])
+            se = float(math.sqrt(max(V[i, i] + V[j, j] - 2 * V[i, j], 0.0)))
+            t = diff / se if se > 0 else float("nan")
+            rows.append({"a": levels[i], "b": levels[j], "diff": diff, "se": se, "statistic": t, "df": df2,
+                         "p_value": float(2 * stats.t.sf(abs(t), df2)) if se > 0 else float("nan")})
+    return GroupTest(levels, est, V, counts, test, float(stat), df1, ddf, float(p), pd.DataFrame(rows))
+
+
+def stratified_rollup(estimates: Mapping[str, Estimate], shares: Mapping[str, float], *,
+                      conf: float = 0.95) -> Estimate:
+    """The population estimate from independent strata (regions): ``Σ_h W_h ŷ_h`` with variance ``Σ_h W_h² V(ŷ_h)``.
+
+    ``shares`` are the strata's population shares W_h (renormalised over the strata given, so a missing region
+    does not bias the rest); each stratum's estimate carries its own design-based SE (e.g. a raked region).
+    The interval is normal. This is R ``svymean`` of a stratified design (``svydesign(ids = ~1, strata = ~region,
+    weights = ~W_h N / n_h)``) when the strata are unweighted inside (tests/test_weighting.py), and the
+    engagement roll-up of issue 19: regions sampled 25/25/25/25 are reported at their population shares.
+    Cochran (1977) §5.3.
+
+    >>> e = {"a": Estimate(80.0, 1.0, 0, 0, 100, 99, "normal"), "b": Estimate(60.0, 2.0, 0, 0, 100, 99, "normal")}
+    >>> r = stratified_rollup(e, {"a": 0.75, "b": 0.25})
+    >>> r.estimate, round(r.se, 6), r.n
+    (75.0, 0.901388, 200)
+    """
+    from scipy import stats
+
+    keys = [h for h in estimates if h in shares]
+    missing = [h for h in estimates if h not in shares]
+    if missing:
+        raise ConfigError([Problem(PARAMS_FILE, "weighting.region_shares",
+                                   f"no population share for {', '.join(map(repr, missing))}; give every region a share")])
+    tot = sum(float(shares[h]) for h in keys)
+    if not keys or tot <= 0:
+        raise AnalysisError("no stratum with a population share to roll up")
+    W = np.array([float(shares[h]) / tot for h in keys])
+    est = float(np.sum(W * [estimates[h].estimate for h in keys]))
+    se = float(math.sqrt(np.sum(W ** 2 * np.array([estimates[h].se for h in keys]) ** 2)))
+    q = float(stats.norm.ppf(0.5 + conf / 2))
+    n = int(sum(estimates[h].n for h in keys))
+    return Estimate(est, se, est - q * se, est + q * se, n, n - len(keys), "normal")
 
 
 def weighted_kpis(df: pd.DataFrame, w: Any, outcomes: Mapping[str, str | None],

@@ -51,6 +51,10 @@ else:
     tiers = profile.segment_counts(df.assign(_all="all"), "_all")
 
 # %%
+# survey weights (03 uses the same): their spread costs precision (Kish effective n)
+profile.weights_section(pb, df)
+
+# %%
 pb.h2(pb.t("profile.sec_completion"))
 pb.p(pb.t("profile.completion_text", complete=f"{100 * comp['complete_share']:.1f}",
           mean=f"{100 * comp['mean_completion']:.1f}", partial=comp["partial_n"], empty=comp["empty_n"]))

@@ -31,8 +31,9 @@ n_pii = sum(1 for t in texts if privacy.find_pii(t))
 pb.p(pb.t("rootcause.intro"))
 
 # %%
-cats = rc.category_counts(coded, cb)
-rank = cats[cats["item"] != rc.UNCODED].sort_values("n", ascending=False)
+cats = rc.primary_counts(coded, cb)                 # one primary category per complaint: ranks the causes
+mentions = rc.category_counts(coded, cb)            # multi-label: "% of complaints mentioning"
+rank = cats[cats["item"] != rc.UNCODED].sort_values(["n", "item"], ascending=[False, True])
 pb.h2(pb.t("rootcause.sec_overview"))
 pb.kpis([
     {"label": pb.t("rootcause.kpi_complaints"), "value": f"{len(data):,}"},
@@ -57,12 +58,22 @@ pb.result("coded_share", rc.coded_share(coded))
 pb.result("category_counts", dict(zip(cats["item"], cats["n"])))
 pb.result("category_share", dict(zip(cats["item"], cats["share"])))
 pb.result("primary_counts", coded["primary"].value_counts().to_dict())
+pb.result("mention_counts", dict(zip(mentions["item"], mentions["n"])))
+pb.result("mention_share", dict(zip(mentions["item"], mentions["share"])))
+out_dir = pb.results_dir or (str(Path(pb.results_path).parent) if pb.results_path else "")
+if out_dir:              # per-verbatim codes beside the results: id, primary, all codes, matched terms
+    id_col = rcp.get("id_column")
+    ids = data[id_col].tolist() if id_col and id_col in data.columns else None
+    codes_csv = Path(out_dir) / f"{notebook}.codes.csv"
+    rc.write_codes_csv(codes_csv, rc.codes_table(coded, ids))
+    pb.p(pb.t("rootcause.codes_file", file=codes_csv.name))
 
 # %%
 pb.h2(pb.t("rootcause.sec_pareto"))
 ptab, psum = rc.pareto(cats[cats["item"] != rc.UNCODED])
 code_counts = rc.category_counts(coded, cb, level="codes", include_uncoded=False)
-ctab, csum = rc.pareto(code_counts)
+pcode_counts = rc.primary_counts(coded, cb, level="codes", include_uncoded=False)
+ctab, csum = rc.pareto(pcode_counts)
 pb.p(pb.t("rootcause.pareto_text", k=psum["n_vital"], vital=pb.join(cb.category_label(c, lang) for c in psum["vital"])
           if lang == "zh" else ", ".join(cb.category_label(c, lang) for c in psum["vital"]),
           cum=f"{100 * ptab.loc[ptab['vital'], 'cum_share'].iloc[-1]:.1f}", top_k=csum["top20_items"],
@@ -71,10 +82,11 @@ plabels = [cb.category_label(c, lang) for c in ptab["item"]]
 pb.figure(rc.plot_pareto(ptab, labels=plabels, title=pb.t("rootcause.pareto_title"), ylabel=pb.t("rootcause.pareto_y"),
                          cum_label=pb.t("rootcause.pareto_cum")), alt=pb.t("rootcause.pareto_title"))
 yes = {True: pb.t("rootcause.yes"), False: ""}
-pb.table(ptab.assign(item=plabels, vital=ptab["vital"].map(yes)).rename(columns={
+mshare = dict(zip(mentions["item"], mentions["share"]))
+pb.table(ptab.assign(item=plabels, vital=ptab["vital"].map(yes), mention=[mshare[c] for c in ptab["item"]]).rename(columns={
     "item": pb.t("rootcause.col_category"), "n": pb.t("rootcause.col_n"), "share": pb.t("rootcause.col_share"),
-    "cum_share": pb.t("rootcause.col_cum"), "vital": pb.t("rootcause.col_vital")}),
-    percent=[pb.t("rootcause.col_share"), pb.t("rootcause.col_cum")], digits=0)
+    "cum_share": pb.t("rootcause.col_cum"), "vital": pb.t("rootcause.col_vital"), "mention": pb.t("rootcause.col_mention")}),
+    percent=[pb.t("rootcause.col_share"), pb.t("rootcause.col_cum"), pb.t("rootcause.col_mention")], digits=0)
 pb.h3(pb.t("rootcause.sec_codes"))
 pb.table(ctab.head(15).assign(
     category=[cb.category_label(cb.code(c).category, lang) for c in ctab["item"].head(15)],
@@ -87,13 +99,14 @@ pb.result("pareto_vital_categories", psum["vital"])
 pb.result("pareto_vital_codes", csum["vital"])
 pb.result("top20_code_share", csum["top20_share"])
 pb.result("code_counts", dict(zip(code_counts["item"], code_counts["n"])))
+pb.result("primary_code_counts", dict(zip(pcode_counts["item"], pcode_counts["n"])))
 
 # %%
 pb.h2(pb.t("rootcause.sec_fishbone"))
 fish_counts = {c: int(n) for c, n in zip(cats["item"], cats["n"]) if c != rc.UNCODED}
 lines = {}
 for c in cb.categories:
-    top = code_counts[[cb.code(x).category == c for x in code_counts["item"]]].sort_values("n", ascending=False)
+    top = pcode_counts[[cb.code(x).category == c for x in pcode_counts["item"]]].sort_values("n", ascending=False)
     lines[c] = [f"{cb.code_label(x, lang)} ({n})" for x, n in zip(top["item"], top["n"]) if n > 0][:3]
 pb.figure(rc.plot_fishbone(fish_counts, {c: cb.category_label(c, lang) for c in fish_counts},
                            effect=pb.t("rootcause.fishbone_effect"), title=pb.t("rootcause.fishbone_title"),

@@ -87,6 +87,13 @@ chisq_fig <- function(f, des) {
   list(F = unname(t$statistic), ndf = unname(t$parameter["ndf"]), ddf = unname(t$parameter["ddf"]),
        p = unname(t$p.value))
 }
+group_fig <- function(f, by, des) {   # domain means by group (cell-means svyglm) and the design-based Wald F
+  cm <- svyglm(as.formula(paste(all.vars(f), "~", all.vars(by), "- 1")), des)   # cell means: the domain means
+  m <- svyglm(as.formula(paste(all.vars(f), "~", all.vars(by))), des)
+  t <- regTermTest(m, by)
+  list(levels = sub(all.vars(by), "", names(coef(cm))), est = unname(coef(cm)), vcov = unname(vcov(cm)),
+       F = unname(t$Ftest), df = unname(t$df), ddf = unname(t$ddf), p = unname(t$p))
+}
 figs <- function(des) {
   w <- weights(des)
   list(weights = unname(w / mean(w)), sum_w = sum(w), kish_n = sum(w)^2 / sum(w^2), degf = degf(des),
@@ -96,7 +103,9 @@ figs <- function(des) {
        topbox_gold = prop_fig(subset(des, tier == "gold"), "logit"),
        topbox = list(logit = prop_fig(des, "logit"), beta = prop_fig(des, "beta"), mean = prop_fig(des, "mean")),
        chisq_channel_age = chisq_fig(~channel + age_band, des),
-       chisq_tier_complaint = chisq_fig(~tier + complaint_30d, des))
+       chisq_tier_complaint = chisq_fig(~tier + complaint_30d, des),
+       group_csat_channel = group_fig(~csat, ~channel, des), group_tan1_channel = group_fig(~tan1, ~channel, des),
+       group_nps_age = group_fig(~npsscore, ~age_band, des))
 }
 out <- lapply(designs, figs)
 out$trim$rounds <- attr(trim, "rounds")
@@ -122,6 +131,14 @@ out$examples <- list(mean = list(est = unname(coef(m))[1], se = unname(SE(m))[1]
                      chisq = list(F = unname(ch$statistic), ndf = unname(ch$parameter["ndf"]),
                                   ddf = unname(ch$parameter["ddf"]), p = unname(ch$p.value)),
                      rake = unname(weights(rr)))
+# engagement roll-up: regions as strata weighted to their population shares (here: channels as the strata),
+# svymean of a stratified design = sum_h W_h ybar_h with variance sum_h W_h^2 s_h^2 / n_h
+d$sw <- unname(channel_share[as.character(d$channel)]) * n / as.numeric(table(d$channel)[as.character(d$channel)])
+st <- svydesign(ids = ~1, strata = ~channel, weights = ~sw, data = d)
+sm <- svymean(~csat, st)
+sn <- svymean(~npsscore, st)
+out$rollup <- list(csat = list(est = unname(coef(sm)), se = unname(SE(sm))),
+                   nps = list(est = 100 * unname(coef(sn)), se = 100 * unname(SE(sn))))
 out$meta <- list(survey = as.character(packageVersion("survey")), R = R.version.string, n = n,
                  tier_share = as.list(tier_share), channel_share = as.list(channel_share))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "string"), output)

@@ -1,0 +1,447 @@
+"""The sections of notebook 05 (ROI): what the playbook shows of :mod:`cxkit.roi`, and its results keys.
+
+Each section builder takes the :class:`~cxkit.report.Playbook` and the :class:`~cxkit.roi.RoiModel`
+(plus what an earlier section computed), writes its heading, text, tables and charts through ``pb``
+and records its keys of ``05_roi.results.json`` (docs/results.md). The maths stays in :mod:`cxkit.roi`
+(this module imports it, never the reverse); the thresholds that decide a note are fields of
+:class:`cxkit.roi.RoiParams` (``irr_note_above``, ``clip_warn_share``, ``p_positive_warn``).
+Money is shown in millions of the engagement's currency (:data:`MILLION`, string ``roi.unit_m``).
+
+The charts (``plot_*``) return a matplotlib ``Figure``; their labels come in already translated.
+
+Example
+-------
+>>> fmt_value(3430804.6), fmt_figure("roi_gold", 2.345)
+('3,430,805', '1:2.3')
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from . import roi
+from .report import fmt_num, fmt_pct
+
+#: money in tables, cards and charts is divided by this (the ``roi.unit_m`` string says "million")
+MILLION = 1e6
+
+#: the Monte Carlo key figures recorded (None without uncertainty)
+MC_KEYS = ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payback_p10", "payback_p50",
+           "payback_p90", "p_payback_in_horizon")
+
+
+# ============================================================================ labels and formats
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt_value(x: Any) -> str:
+    """A readable input value: thousands separators for large amounts, 4 significant digits otherwise.
+
+    >>> fmt_value(3430804.6), fmt_value(0.0125), fmt_value(500.0)
+    ('3,430,805', '0.0125', '500')
+    """
+    f = _finite(x)
+    if f is None:
+        return "–"
+    return f"{f:,.0f}" if abs(f) >= 1000 else f"{f:.4g}"
+
+
+def fmt_figure(figure: str, value: Any) -> str:
+    """Format a :func:`cxkit.roi.document_check` figure: ratios as "1:x", CLV change as %, months as integers.
+
+    >>> fmt_figure("roi_gold", 2.345), fmt_figure("clv_per_point", 0.0833), fmt_figure("payback_month", 10)
+    ('1:2.3', '8.3%', '10')
+    """
+    f = _finite(value)
+    if f is None:
+        return "–"
+    if figure.startswith("roi"):
+        return f"1:{f:.1f}"
+    if figure == "clv_per_point":
+        return f"{100 * f:.1f}%"
+    return f"{f:.0f}"
+
+
+def initiative_label(model: roi.RoiModel, name: str, lang: str) -> str:
+    """The display name of an initiative in ``lang`` (its ``label``, else its name)."""
+    for ini in model.params.initiatives:
+        if ini.name == name:
+            if isinstance(ini.label, dict):
+                return ini.label.get(lang) or next(iter(ini.label.values()), name)
+            return ini.label or name
+    return name
+
+
+def note_values(model: roi.RoiModel, values: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Values of a ``model.notes`` entry with initiative names replaced by their display labels."""
+    out = dict(values)
+    if "initiative" in out:
+        out["initiative"] = initiative_label(model, out["initiative"], lang)
+    return out
+
+
+def input_labels(pb, model: roi.RoiModel, names: Sequence[str]) -> list[str]:
+    """Display labels of input names (``tiers.gold.churn`` → "Gold · Annual churn"): tier names through
+    :meth:`Playbook.tier_label`, initiatives through their label, the kind through ``roi.in_<kind>``."""
+    out = []
+    for name in names:
+        parts = name.split(".")
+        if parts[0] == "tiers":
+            out.append(f"{pb.tier_label(parts[1])} · {pb.t(f'roi.in_{parts[2]}')}")
+        elif parts[0] == "initiatives":
+            out.append(f"{initiative_label(model, parts[1], pb.lang)} · {pb.t(f'roi.in_{parts[2]}')}")
+        else:
+            out.append(pb.t(f"roi.in_{name}"))
+    return out
+
+
+def _unit(pb, model: roi.RoiModel) -> str:
+    return pb.t("roi.unit_m", currency=model.params.currency)
+
+
+def _show(pb, frame, columns: Sequence[str], **kw: Any) -> str:
+    """``pb.table`` with the given columns renamed to their ``roi.col_<name>`` strings."""
+    return pb.table(frame.rename(columns={c: pb.t(f"roi.col_{c}") for c in columns}), **kw)
+
+
+# ============================================================================ sections
+def intro_section(pb, section: Mapping[str, Any] | roi.RoiParams, diag: Mapping[str, Any] | None) -> roi.RoiModel:
+    """Notebook 05's opening: build the model from the ``roi:`` params and 03's results, then the intro, where the
+    inputs came from (03 read or not) and the model's notes (fallbacks and rescaled ranges; a fallback is a
+    warning when 03 ran but lacked the figure). Writes no results key; returns the :class:`~cxkit.roi.RoiModel`.
+    """
+    model = roi.build_model(section, diag)
+    pb.p(pb.t("roi.intro"))
+    if diag is None:
+        pb.note(pb.t("roi.no_diagnostics"), "info")
+    else:
+        pb.note(pb.t("roi.diag_used", n=roi.source_counts(model)["diagnostics"]), "info")
+    for key, values in model.notes:
+        pb.note(pb.t(key, **note_values(model, values, pb.lang)),
+                "warn" if diag is not None and "fallback" in key else "info")
+    return model
+
+
+def headline_section(pb, model: roi.RoiModel) -> dict[str, Any]:
+    """The headline: cards for NPV, ROI ratio, IRR, payback and investment, one sentence, and a note when the
+    annual IRR exceeds ``irr_note_above`` (IRR flatters pay-as-you-go cash flows).
+
+    Results keys: ``currency``, ``horizon_months``, ``npv``, ``irr``, ``payback_month``, ``roi_ratio``,
+    ``roi_pct``, ``pv_benefit``, ``pv_cost``, ``total_investment``. Returns :func:`cxkit.roi.summary`.
+    """
+    base = roi.summary(model)
+    unit, M = _unit(pb, model), MILLION
+    pb.h2(pb.t("roi.sec_headline"))
+    pay = pb.t("roi.month_n", n=base["payback_month"]) if base["payback_month"] else pb.t("roi.never")
+    pb.kpis([
+        {"label": pb.t("roi.kpi_npv"), "value": f"{fmt_num(base['npv'] / M, 1)} {unit}",
+         "kind": "ok" if base["npv"] > 0 else "alert"},
+        {"label": pb.t("roi.kpi_roi"), "value": f"1:{base['roi_ratio']:.1f}",
+         "detail": pb.t("roi.roi_detail", pct=f"{100 * base['roi_pct']:.0f}")},
+        {"label": pb.t("roi.kpi_irr"),
+         "value": fmt_pct(base["irr"], 0) if base["irr"] is not None else pb.t("roi.undefined"),
+         "detail": pb.t("roi.irr_monthly", pct=f"{100 * base['irr_monthly']:.1f}")
+         if base["irr_monthly"] is not None else ""},
+        {"label": pb.t("roi.kpi_payback"), "value": pay},
+        {"label": pb.t("roi.kpi_investment"), "value": f"{fmt_num(base['total_cost'] / M, 1)} {unit}"},
+    ])
+    words = dict(horizon=model.horizon, cost=f"{base['total_cost'] / M:,.1f} {unit}",
+                 npv=f"{base['npv'] / M:,.1f} {unit}", rate=f"{100 * model.base['discount_rate']:.1f}",
+                 ratio=f"{base['roi_ratio']:.1f}", payback=base["payback_month"])
+    pb.p(pb.t("roi.headline_text" if base["payback_month"] else "roi.headline_never", **words))
+    if base["irr"] is not None and base["irr"] > model.params.irr_note_above:
+        pb.note(pb.t("roi.irr_high"), "info")
+    pb.result("currency", model.params.currency)
+    pb.result("horizon_months", model.horizon)
+    for key in ("npv", "irr", "payback_month", "roi_ratio", "roi_pct", "pv_benefit", "pv_cost"):
+        pb.result(key, base[key])
+    pb.result("total_investment", base["total_cost"])
+    return base
+
+
+def assumptions_section(pb, model: roi.RoiModel) -> None:
+    """Every input with its value, source (document / client / diagnostics / consultant), reference and Monte
+    Carlo distribution (:func:`cxkit.roi.assumptions`), after a count per source. Results key: ``sources``."""
+    pb.h2(pb.t("roi.sec_assumptions"))
+    counts = roi.source_counts(model)
+    pb.p(pb.t("roi.assumptions_text", doc=counts["document"], client=counts["client"], diag=counts["diagnostics"],
+              cons=counts["consultant"]))
+    asm = roi.assumptions(model)
+    asm["input"] = input_labels(pb, model, asm["input"])
+    asm["source"] = [pb.t(f"roi.source_{s}") for s in asm["source"]]
+    asm["value"] = [fmt_value(v) for v in asm["value"]]
+    pb.table(asm.rename(columns={"input": pb.t("roi.col_input"), "value": pb.t("roi.col_value"),
+                                 "source": pb.t("roi.col_source"), "ref": pb.t("roi.col_ref"),
+                                 "distribution": pb.t("roi.col_dist")}), digits=4)
+    pb.result("sources", counts)
+
+
+def cash_flow_section(pb, model: roi.RoiModel) -> None:
+    """The monthly cash flow: net bars with the cumulative line (:func:`plot_cash_flow`), then the table by quarter
+    (:func:`cxkit.roi.by_quarter`, money in millions). No results key."""
+    unit, M = _unit(pb, model), MILLION
+    pb.h2(pb.t("roi.sec_cashflow"))
+    cf = roi.cash_flow_table(model)
+    pb.figure(plot_cash_flow(cf, title=pb.t("roi.cf_title"), xlabel=pb.t("roi.cf_x"), ylabel=unit,
+                             net_label=pb.t("roi.cf_net"), cum_label=pb.t("roi.cf_cum"), scale=M),
+              alt=pb.t("roi.cf_title"))
+    pb.p(pb.t("roi.cf_text", unit=unit))
+    cq = roi.by_quarter(cf)
+    cq[cq.columns[2:]] = cq[cq.columns[2:]] / M
+    cols = {"quarter": "quarter", "phase": "phase", "cost": "cost", "retention": "retention", "revenue": "revenue",
+            "savings": "savings", "net": "net", "cumulative": "cum", "discounted_cumulative": "dcum"}
+    pb.table(cq.rename(columns={c: pb.t(f"roi.col_{k}") for c, k in cols.items()}),
+             digits={pb.t("roi.col_quarter"): 0, pb.t("roi.col_phase"): 0})
+
+
+def waterfall_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
+    """Where the value comes from: waterfall of present values (retention, revenue, savings, investment, NPV) and
+    each source's share of the benefit. Results key: ``pv_by_source``."""
+    unit, M = _unit(pb, model), MILLION
+    pb.h2(pb.t("roi.sec_waterfall"))
+    wf = roi.waterfall(model)
+    pb.figure(plot_waterfall(wf, [pb.t(f"roi.wf_{c}") for c in wf["component"]], title=pb.t("roi.wf_title"),
+                             ylabel=unit, scale=M), alt=pb.t("roi.wf_title"))
+    shares = {k: 100 * base["pv"][k] / base["pv_benefit"] for k in ("retention", "revenue", "savings")}
+    pb.p(pb.t("roi.wf_text", ret=f"{shares['retention']:.0f}", rev=f"{shares['revenue']:.0f}",
+              sav=f"{shares['savings']:.0f}"))
+    pb.result("pv_by_source", {k: base["pv"][k] for k in ("retention", "revenue", "savings", "terminal")})
+
+
+def tier_section(pb, model: roi.RoiModel, base: Mapping[str, Any]):
+    """ROI per tier (:func:`cxkit.roi.roi_by_tier`), with a warning for a tier below 1:1 while the programme as a
+    whole pays back. Results key: ``roi_by_tier`` (null for a tier charged nothing). Returns the tier table."""
+    M = MILLION
+    pb.h2(pb.t("roi.sec_tiers"))
+    tiers = roi.roi_by_tier(model)
+    pb.p(pb.t("roi.tiers_text"))
+    tv = tiers.assign(tier=[pb.tier_label(t) for t in tiers["tier"]], pv_cost=tiers["pv_cost"] / M,
+                      pv_benefit=tiers["pv_benefit"] / M, npv=tiers["npv"] / M)
+    pb.table(tv.rename(columns={"tier": pb.t("roi.col_tier"), "pv_cost": pb.t("roi.col_pv_cost"),
+                                "pv_benefit": pb.t("roi.col_pv_benefit"), "npv": pb.t("roi.col_npv"),
+                                "roi_ratio": pb.t("roi.col_ratio")}), digits=2)
+    for t, r in zip(tv["tier"], tiers["roi_ratio"]):
+        if r is not None and r < 1 <= base["roi_ratio"]:      # 1:1 = the tier's benefits just repay its cost
+            pb.note(pb.t("roi.tier_below_one", tier=t, ratio=f"{r:.2f}"), "warn")
+    pb.result("roi_by_tier", {r.tier: None if _finite(r.roi_ratio) is None else float(r.roi_ratio)
+                              for r in tiers.itertuples()})
+    return tiers
+
+
+def break_even_section(pb, model: roi.RoiModel) -> None:
+    """The uplift the programme needs to break even (:func:`cxkit.roi.break_even_uplift`) and the annual value of
+    one satisfaction point (:func:`cxkit.roi.value_per_point`, which 06 uses to price points).
+
+    Results keys: ``break_even_scale``, ``break_even_uplift_points``, ``planned_uplift_points``,
+    ``value_per_point``, ``value_per_point_by_tier``.
+    """
+    unit = _unit(pb, model)
+    pb.h2(pb.t("roi.sec_breakeven"))
+    be = roi.break_even_uplift(model)
+    if be["scale"] == 0:
+        pb.note(pb.t("roi.breakeven_zero"), "ok")
+    elif be["scale"] is None:
+        pb.note(pb.t("roi.breakeven_none"), "alert")
+    else:
+        pb.p(pb.t("roi.breakeven_text", planned=f"{be['planned_points']:.2f}", share=f"{100 * be['scale']:.0f}",
+                  points=f"{be['points']:.2f}"))
+    vpp = roi.value_per_point(model)
+    pb.p(pb.t("roi.vpp_text", value=f"{vpp['total'] / MILLION:,.2f}", unit=unit))
+    pb.result("break_even_scale", be["scale"])
+    pb.result("break_even_uplift_points", be["points"])
+    pb.result("planned_uplift_points", be["planned_points"])
+    pb.result("value_per_point", vpp["total"])
+    pb.result("value_per_point_by_tier", vpp["by_tier"])
+
+
+def document_section(pb, model: roi.RoiModel, base: Mapping[str, Any], tiers) -> None:
+    """The model's figures beside the documents' (:func:`cxkit.roi.document_check`: ROI, platinum vs gold, payback,
+    CLV per point), with a note naming those more than a factor 2 away. Results key: ``clv_change_per_point``."""
+    pb.h2(pb.t("roi.sec_docs"))
+    clv = roi.clv_table(model)
+    pb.p(pb.t("roi.docs_text", clv=f"{100 * clv['change'].iloc[-1]:.1f}"))
+    chk = roi.document_check(base, tiers, clv)
+    shown = chk.assign(figure=[pb.t(f"roi.doc_{f}") for f in chk["figure"]],
+                       model=[fmt_figure(f, v) for f, v in zip(chk["figure"], chk["model"])],
+                       document=[fmt_figure(f, v) for f, v in zip(chk["figure"], chk["document"])])
+    _show(pb, shown.drop(columns="close"), ["figure", "model", "document", "ref"])
+    far = [pb.t(f"roi.doc_{f}") for f, c in zip(chk["figure"], chk["close"]) if c is False]
+    if far:
+        pb.note(pb.t("roi.docs_far", figures=", ".join(far)), "info")
+    pb.result("clv_change_per_point", _finite(clv["change"].iloc[-1]))
+
+
+def _month_or_none(m: Any) -> int | None:
+    return None if m is None or (isinstance(m, float) and math.isnan(m)) else int(m)
+
+
+def scenario_section(pb, model: roi.RoiModel) -> None:
+    """The scenarios of ``roi.scenarios`` (conservative / base / aggressive …) side by side: NPV bars and the table
+    of NPV, IRR, payback, ROI. Results key: ``scenarios`` (``{name: {npv, irr, roi_ratio, payback_month}}``)."""
+    unit, M = _unit(pb, model), MILLION
+    pb.h2(pb.t("roi.sec_scenarios"))
+    sc = roi.scenarios(model)
+    sc_labels = [pb.label(f"roi.sc_{s}", s) for s in sc["scenario"]]
+    pb.p(pb.t("roi.sc_text"))
+    pb.figure(plot_scenarios(sc, sc_labels, title=pb.t("roi.sc_title"), ylabel=unit, scale=M),
+              alt=pb.t("roi.sc_title"))
+    sv = sc.assign(scenario=sc_labels, npv=sc["npv"] / M, pv_benefit=sc["pv_benefit"] / M, pv_cost=sc["pv_cost"] / M)
+    pb.table(sv.rename(columns={"scenario": pb.t("roi.col_scenario"), "npv": pb.t("roi.col_npv"),
+                                "irr": pb.t("roi.col_irr"), "payback_month": pb.t("roi.col_payback"),
+                                "roi_ratio": pb.t("roi.col_ratio"), "pv_benefit": pb.t("roi.col_pv_benefit"),
+                                "pv_cost": pb.t("roi.col_pv_cost")}), percent=[pb.t("roi.col_irr")],
+             digits={pb.t("roi.col_payback"): 0})
+    pb.result("scenarios", {r.scenario: {"npv": r.npv, "irr": r.irr, "roi_ratio": r.roi_ratio,
+                                         "payback_month": _month_or_none(r.payback_month)} for r in sc.itertuples()})
+
+
+def monte_carlo_section(pb, model: roi.RoiModel, *, seed: int) -> None:
+    """The Monte Carlo over ``roi.uncertainty`` (:func:`cxkit.roi.monte_carlo`, seeded): NPV percentiles, payback
+    percentiles, the histogram; a warning per input with more than ``clip_warn_share`` of its draws clipped and
+    when P(NPV > 0) is below ``p_positive_warn``. Without uncertainty: a warning, and the keys are null.
+
+    Results keys: ``p_npv_positive``, ``npv_p10``, ``npv_p50``, ``npv_p90``, ``npv_mean``, ``payback_p10``,
+    ``payback_p50``, ``payback_p90``, ``p_payback_in_horizon``, ``mc_draws`` (0 without uncertainty).
+    """
+    unit, M, P = _unit(pb, model), MILLION, model.params
+    pb.h2(pb.t("roi.sec_mc"))
+    mc = roi.monte_carlo(model, seed=seed) if model.uncertainty else None
+    if mc is None:
+        pb.note(pb.t("roi.mc_none"), "warn")
+    else:
+        never = pb.t("roi.never")
+        pb.p(pb.t("roi.mc_text", k=len(mc["draws"]), n=f"{mc['n']:,}", seed=seed, p=f"{100 * mc['p_npv_positive']:.1f}",
+                  p10=f"{mc['npv_p10'] / M:,.1f}", p50=f"{mc['npv_p50'] / M:,.1f}", p90=f"{mc['npv_p90'] / M:,.1f}",
+                  unit=unit))
+        pb.p(pb.t("roi.mc_payback", **{k: mc[f"payback_{k}"] or never for k in ("p10", "p50", "p90")}))
+        pb.figure(plot_histogram(mc["npv"], mc, title=pb.t("roi.hist_title"), xlabel=unit,
+                                 ylabel=pb.t("roi.hist_y"), scale=M), alt=pb.t("roi.hist_title"))
+        for name, share in mc["clipped"].items():
+            if share > P.clip_warn_share:
+                pb.note(pb.t("roi.mc_clipped", input=input_labels(pb, model, [name])[0], pct=f"{100 * share:.1f}"),
+                        "warn")
+        if mc["p_npv_positive"] < P.p_positive_warn:
+            pb.note(pb.t("roi.mc_risk", pct=f"{100 * (1 - mc['p_npv_positive']):.1f}"), "warn")
+    for key in MC_KEYS:
+        pb.result(key, (mc or {}).get(key))
+    pb.result("mc_draws", (mc or {}).get("n", 0))
+
+
+def tornado_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
+    """One-at-a-time sensitivity (:func:`cxkit.roi.tornado`: each uncertain input at P10 and P90): chart, the three
+    widest swings in a sentence, the table. Shown only with ``roi.uncertainty``.
+    Results key: ``tornado`` (``[{input, swing}]``, widest first; empty without uncertainty)."""
+    unit, M = _unit(pb, model), MILLION
+    tor = roi.tornado(model) if model.uncertainty else None
+    if tor is not None:
+        pb.h2(pb.t("roi.sec_tornado"))
+        tl = input_labels(pb, model, tor["input"])
+        pb.figure(plot_tornado(tor, tl, base=base["npv"], title=pb.t("roi.tor_title"), xlabel=unit,
+                               low_label=pb.t("roi.tor_low"), high_label=pb.t("roi.tor_high"), scale=M),
+                  alt=pb.t("roi.tor_title"))
+        pb.p(pb.t("roi.tor_text", top=", ".join(tl[:3])))
+        tt = tor.assign(input=tl, low=[fmt_value(v) for v in tor["low"]], high=[fmt_value(v) for v in tor["high"]],
+                        npv_low=tor["npv_low"] / M, npv_high=tor["npv_high"] / M, swing=tor["swing"] / M)
+        _show(pb, tt, ["input", "low", "high", "npv_low", "npv_high", "swing"], digits=3)
+    pb.result("tornado", [{"input": r.input, "swing": r.swing} for r in tor.itertuples()] if tor is not None else [])
+
+
+# ============================================================================ charts
+def plot_cash_flow(cf, *, title: str, xlabel: str, ylabel: str, net_label: str, cum_label: str, scale: float = 1.0):
+    """Monthly net cash flow (bars) and cumulative (line)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    net = cf["net"].to_numpy() / scale
+    colors = np.where(net >= 0, "#3a9d5d", "#c2423f")
+    ax.bar(cf["month"], net, color=colors, label=net_label)
+    ax.plot(cf["month"], cf["cumulative"].to_numpy() / scale, color="#1f5f8b", lw=2, marker="o", ms=3, label=cum_label)
+    ax.axhline(0, color="#444", lw=0.8)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_waterfall(wf, labels: Sequence[str], *, title: str, ylabel: str, scale: float = 1.0):
+    """Waterfall of present values: each source adds, the investment subtracts, the last bar is NPV."""
+    import matplotlib.pyplot as plt
+
+    vals = wf["value"].to_numpy() / scale
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    run = 0.0
+    for j, v in enumerate(vals):
+        last = j == len(vals) - 1
+        bottom = 0.0 if last else (run if v >= 0 else run + v)
+        color = "#1f5f8b" if last else ("#3a9d5d" if v >= 0 else "#c2423f")
+        ax.bar(j, abs(v) if not last else v, bottom=bottom, color=color)
+        ax.annotate(f"{v:,.1f}", (j, (bottom + abs(v)) if not last else max(v, 0)), ha="center", va="bottom", fontsize=9)
+        if not last:
+            run += v
+    ax.axhline(0, color="#444", lw=0.8)
+    ax.set_xticks(range(len(vals)), labels, rotation=0)
+    ax.set(title=title, ylabel=ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def plot_histogram(npvs: np.ndarray, mc: Mapping[str, Any], *, title: str, xlabel: str, ylabel: str,
+                   scale: float = 1.0):
+    """Histogram of Monte Carlo NPVs with P10 / P50 / P90 and zero marked."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.hist(np.asarray(npvs) / scale, bins=60, color="#5b8fa8", edgecolor="white")
+    for key, style in (("npv_p10", ":"), ("npv_p50", "--"), ("npv_p90", ":")):
+        ax.axvline(mc[key] / scale, color="#1f5f8b", ls=style, lw=1.5)
+        ax.annotate(key[-3:].upper(), (mc[key] / scale, ax.get_ylim()[1] * 0.95), ha="center", fontsize=9)
+    ax.axvline(0, color="#c2423f", lw=1.5)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tornado(tor, labels: Sequence[str], *, base: float, title: str, xlabel: str, low_label: str,
+                 high_label: str, scale: float = 1.0, max_rows: int = 15):
+    """Tornado chart: NPV at each input's low and high value, widest swing on top."""
+    import matplotlib.pyplot as plt
+
+    tor = tor.head(max_rows)
+    labels = list(labels)[:len(tor)]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(tor) + 1.5))
+    y = np.arange(len(tor))[::-1]
+    b = base / scale
+    lo = tor["npv_low"].to_numpy() / scale
+    hi = tor["npv_high"].to_numpy() / scale
+    ax.barh(y, lo - b, left=b, color="#e07b39", label=low_label)
+    ax.barh(y, hi - b, left=b, color="#1f5f8b", label=high_label)
+    ax.axvline(b, color="#444", lw=0.8)
+    ax.axvline(0, color="#c2423f", lw=0.8, ls="--")
+    ax.set_yticks(y, labels)
+    ax.set(title=title, xlabel=xlabel)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.45 * len(tor) + 1.5)), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scenarios(sc, labels: Sequence[str], *, title: str, ylabel: str, scale: float = 1.0):
+    """NPV of each scenario as bars."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    vals = sc["npv"].to_numpy() / scale
+    ax.bar(range(len(vals)), vals, color=["#e07b39", "#1f5f8b", "#3a9d5d"][:len(vals)] + ["#7d5ba6"] * (len(vals) - 3))
+    for j, v in enumerate(vals):
+        ax.annotate(f"{v:,.1f}", (j, max(v, 0)), ha="center", va="bottom", fontsize=9)
+    ax.axhline(0, color="#444", lw=0.8)
+    ax.set_xticks(range(len(vals)), labels)
+    ax.set(title=title, ylabel=ylabel)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,330 @@
+"""Warm kernels (issue 22): a fresh kernel per task, forked from a zygote that has imported the heavy modules once.
+
+A cold task spends 3–4 s of CPU starting Python and importing pandas, scipy, matplotlib, seaborn and cxkit before
+the notebook's first line runs: the same work in every task. ``cx run --warm`` starts, in each worker process, one
+*zygote*: a Python process that imports those modules (and ipykernel) and then waits. Each task's kernel is a
+``fork()`` of the zygote — a new process with its own copy of the memory, started where the imports ended — so no
+state passes from one task to the next (each kernel starts from the zygote's pristine state, never from another
+task's), and the kernel itself is the ordinary ipykernel, started with the ordinary arguments.
+
+How it plugs into papermill: :class:`WarmKernelManager` (an ``AsyncKernelManager``, given to nbclient as
+``kernel_manager_class``) launches :mod:`cxkit.warm_client` instead of ``python -m ipykernel_launcher``. The client
+hands the zygote its arguments, working directory, environment and standard streams; the zygote forks the kernel
+with exactly those; the client stands for the kernel (signals forwarded, exit status returned, the kernel killed if
+the client is). papermill's contract does not change: same parameters cell, same executed ``.ipynb``.
+
+What the fork could carry over, and how it is held equal to a cold kernel:
+
+* environment read at import time: the zygote is started with the task's environment (``PYTHONHASHSEED=0``
+  included) and ``MPLBACKEND`` set as ipykernel sets it; a request whose environment differs in anything but the
+  variables jupyter_client and the runner set per task gets no fork, and the client runs a cold kernel instead;
+* ``sys.path``, ``sys.argv``, working directory, session, signal handlers: set in the child as the launcher sets
+  them; numpy's global random state is reseeded from the OS as in a new process (Python's ``random`` does this
+  itself after a fork);
+* threads: the zygote forks only while it has a single thread (else it refuses and the task runs cold);
+* modules whose import looks at a running IPython (``matplotlib_inline``, ``tqdm.auto``) are never imported by the
+  zygote.
+
+Without a zygote (start failed, not POSIX) every path falls back to a cold kernel: never a failed task.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+CLIENT = str(Path(__file__).with_name("warm_client.py"))
+READY = "cx-zygote-ready"
+MPLBACKEND = "module://matplotlib_inline.backend_inline"
+# set per task by jupyter_client (JPY_*), pydevd, or the runner (read at call time, never at import)
+PER_TASK_ENV = ("JPY_", "PYDEVD_", "CX_INPUT_CACHE")
+# imported once by the zygote: what the playbooks import (modules not in this checkout are skipped)
+PRELOAD = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "scipy.linalg", "matplotlib", "matplotlib.pyplot",
+           "seaborn", "statsmodels.api", "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython",
+           "cxkit.report", "cxkit.theme", "cxkit.i18n", "cxkit.io", "cxkit.validation", "cxkit.config",
+           "cxkit.results", "cxkit.survey", "cxkit.profile", "cxkit.privacy", "cxkit.reliability",
+           "cxkit.reliability_sections", "cxkit.diagnostics", "cxkit.metrics", "cxkit.tiers", "cxkit.drivers",
+           "cxkit.rootcause", "cxkit.roi", "cxkit.roi_sections", "cxkit.allocation", "cxkit.allocation_sections",
+           "cxkit.design_sections", "cxkit.action_plan", "cxkit.findings", "cxkit.summary")
+# never in the zygote: their import inspects the running IPython or starts threads
+FORBIDDEN = ("matplotlib_inline.backend_inline", "tqdm.auto", "tqdm.autonotebook", "ipywidgets")
+
+
+def supported() -> bool:
+    return os.name == "posix" and hasattr(os, "fork") and hasattr(socket, "send_fds")
+
+
+def _env_signature(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if not k.startswith(PER_TASK_ENV)}
+
+
+# ----------------------------------------------------------------------------------------------------- zygote side
+def _preload() -> list[str]:
+    import importlib
+
+    done = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except Exception:  # noqa: BLE001 - a module missing from this checkout is imported by the kernel, if at all
+            pass
+    for name in FORBIDDEN:
+        sys.modules.pop(name, None)      # never imported by these; popped in case an import pulled one in
+    return done
+
+
+def _child(conn: socket.socket, listener: socket.socket, others: list[socket.socket], fds: list[int],
+           req: dict[str, Any]) -> None:
+    """In the forked kernel process: become what ``python -m ipykernel_launcher ARGS`` would be, then run it."""
+    code = 1
+    try:
+        for s in (listener, conn, *others):
+            s.close()
+        os.setsid()
+        _die_with_parent()
+        for i, fd in enumerate(fds[:3]):
+            os.dup2(fd, i)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        os.chdir(req["cwd"])
+        os.environ.clear()
+        os.environ.update(req["env"])
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD, signal.SIGUSR1):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        import ipykernel_launcher
+
+        sys.argv = [ipykernel_launcher.__file__, *req["argv"]]
+        if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]              # as the launcher does
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()   # a new process draws a new global seed
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit as _atexit
+
+            _atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel is killed if the zygote dies (the zygote kills its kernels when it stops normally)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: the client's closed connection still ends the kernel
+        pass
+
+
+def _recv_exact(conn: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        part = conn.recv(n - len(buf))
+        if not part:
+            raise ConnectionError("closed")
+        buf += part
+    return buf
+
+
+def zygote_main(sock_path: str) -> None:
+    """The zygote: import, listen on ``sock_path``, fork a kernel per request; exit when its parent is gone."""
+    parent = os.getppid()
+    base_env = _env_signature(dict(os.environ))
+    os.environ.setdefault("MPLBACKEND", MPLBACKEND)     # ipykernel sets it before any notebook import
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # (the finally below kills the kernels)
+    _preload()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(16)
+    print(READY, flush=True)
+    kids: dict[int, socket.socket] = {}        # kernel pid → the client's connection
+
+    def refuse(conn: socket.socket) -> None:
+        try:
+            conn.sendall(struct.pack("!q", 0))
+        finally:
+            conn.close()
+
+    try:
+        while os.getppid() == parent:
+            socks = [listener, *kids.values()]
+            ready, _, _ = select.select(socks, [], [], 0.5)
+            for s in ready:
+                if s is listener:
+                    conn, _ = listener.accept()
+                    fds: list[int] = []
+                    try:
+                        conn.settimeout(10)
+                        head, fds, _, _ = socket.recv_fds(conn, 8, 3)
+                        req = json.loads(_recv_exact(conn, struct.unpack("!Q", head)[0]).decode("utf-8"))
+                        conn.settimeout(None)
+                    except (OSError, ValueError, struct.error):
+                        for fd in fds:
+                            os.close(fd)
+                        conn.close()
+                        continue
+                    if (len(fds) != 3 or _env_signature(req.get("env") or {}) != base_env
+                            or threading.active_count() != 1):
+                        for fd in fds:
+                            os.close(fd)
+                        refuse(conn)                 # the client starts a cold kernel
+                        continue
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    pid = os.fork()
+                    if pid == 0:
+                        _child(conn, listener, [c for c in kids.values()], fds, req)
+                    for fd in fds:
+                        os.close(fd)
+                    conn.sendall(struct.pack("!q", pid))
+                    kids[pid] = conn
+                else:                                # a client went away (killed): its kernel goes too
+                    try:
+                        gone = not s.recv(1)
+                    except OSError:
+                        gone = True
+                    if gone:
+                        for pid, c in list(kids.items()):
+                            if c is s:
+                                with _suppress():
+                                    os.kill(pid, signal.SIGKILL)
+            while kids:                               # reap finished kernels, tell their clients
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    break
+                c = kids.pop(pid, None)
+                if c is not None:
+                    with _suppress():
+                        c.sendall(struct.pack("!q", status))
+                    c.close()
+    finally:
+        for pid in kids:
+            with _suppress():
+                os.kill(pid, signal.SIGKILL)
+        with _suppress():
+            os.unlink(sock_path)
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return exc[0] is not None and issubclass(exc[0], OSError)
+
+
+# ----------------------------------------------------------------------------------------------------- worker side
+class _Zygote:
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.sock = ""
+        self.signature: dict[str, str] = {}
+        self.failed_for: dict[str, str] | None = None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None and os.path.exists(self.sock)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.sock:
+            Path(self.sock).unlink(missing_ok=True)
+            with _suppress():
+                os.rmdir(os.path.dirname(self.sock))
+        self.proc, self.sock = None, ""
+
+    def ensure(self, timeout: float = 180) -> str | None:
+        """The socket of a zygote started with the current environment (started now if needed), or None."""
+        sig = _env_signature(dict(os.environ))
+        if self.alive() and sig == self.signature:
+            return self.sock
+        if self.failed_for == sig:
+            return None
+        self.stop()
+        folder = tempfile.mkdtemp(prefix="cx-warm-")
+        sock = os.path.join(folder, "z.sock")
+        env = dict(os.environ)
+        proc = subprocess.Popen([sys.executable, "-c", "import sys; from cxkit.warm import zygote_main; "
+                                 "zygote_main(sys.argv[1])", sock], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                                text=True)
+        self.proc, self.sock, self.signature = proc, sock, sig
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([proc.stdout], [], [], 1.0)
+            if r:
+                line = proc.stdout.readline()
+                break
+            if proc.poll() is not None:
+                break
+        if line.strip() != READY:
+            self.stop()
+            self.failed_for = sig
+            return None
+        self.failed_for = None
+        return sock
+
+
+_ZYGOTE = _Zygote()
+atexit.register(_ZYGOTE.stop)
+
+
+def kernel_manager_class():
+    """The ``kernel_manager_class`` for nbclient that starts kernels from this process's zygote, or None when
+    warm kernels are not available here (the caller then runs cold)."""
+    if not supported():
+        return None
+    sock = _ZYGOTE.ensure()
+    if sock is None:
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+
+    class WarmKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+                return [sys.executable, "-I", "-S", CLIENT, sock, *cmd[3:]]
+            return cmd                     # another kernel: started as it says
+
+    return WarmKernelManager
+
+
+def stop() -> None:
+    """Stop this process's zygote (the runner calls it at the end of an in-process run)."""
+    _ZYGOTE.stop()
