@@ -163,3 +163,17 @@ def test_cx_validate_checks_answer_codes_against_the_questionnaire_codebook(tmp_
     assert main(["validate", str(root)]) == 2
     err = capsys.readouterr().err
     assert "south_responses.csv, column 'channel' [rows 8]" in err and "codebook" in err
+
+
+def test_bilingual_client_and_region_labels_follow_each_region_language(tmp_path):
+    """Issue 17: English pages kept 华东 and 示例零售. A label or client given as {zh, en} shows in the region's
+    language (south is English in this engagement, east Chinese)."""
+    def bilingual(cfg):
+        cfg["client"] = {"zh": "示例零售", "en": "Demo Retail"}
+        cfg["regions"]["east"]["label"] = {"zh": "华东", "en": "East China"}
+        cfg["regions"]["south"]["label"] = {"zh": "华南", "en": "South China"}
+
+    eng = load_engagement(make_engagement(tmp_path, bilingual))
+    east, south = eng.regions["east"].params, eng.regions["south"].params
+    assert (east["label"], east["client"]) == ("华东", "示例零售")
+    assert (south["label"], south["client"]) == ("South China", "Demo Retail")

@@ -62,7 +62,7 @@ def test_demo_complaints_have_truth_and_both_languages():
 def test_generate_writes_truth(tmp_path):
     (tmp_path / "engagement.yaml").write_text("engagement: x\nseed: 5\n", encoding="utf-8")
     written = demo.generate(tmp_path)
-    assert (tmp_path / "data" / "truth.json").is_file() and len(written) == 11
+    assert (tmp_path / "data" / "truth.json").is_file() and len(written) == 23   # 11 + the pilot (07) + 11 tracking waves (03)
     assert demo.generate(tmp_path) == []  # already there: nothing rewritten
 
 
@@ -108,5 +108,5 @@ def test_generate_redraws_when_the_seed_changes(tmp_path):
     demo.generate(tmp_path)
     before = (tmp_path / "data" / "east_responses.csv").read_bytes()
     (tmp_path / "engagement.yaml").write_text("engagement: x\nseed: 6\n", encoding="utf-8")
-    assert len(demo.generate(tmp_path)) == 11
+    assert len(demo.generate(tmp_path)) == 23
     assert (tmp_path / "data" / "east_responses.csv").read_bytes() != before

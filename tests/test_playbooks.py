@@ -85,6 +85,40 @@ def _copy_demo(demo_dir: Path, tmp_path: Path, mutate=None) -> Path:
 
 
 @pytest.mark.slow
+def test_index_is_an_engagement_dashboard(demo_run):
+    """Issue 17: the index opens with findings (99's, with evidence links that exist), then one row per region with
+    CSAT vs target, focus driver, top cause, NPV and budget shift — figures equal to the regions' results; the run
+    status grid comes after."""
+    soup = BeautifulSoup((demo_run.out / "index.html").read_text(encoding="utf-8"), "html.parser")
+    order = [h.get("id") for h in soup.select("h2.cx-h2")]
+    assert order[:3] == ["dash-findings", "dash-regions", "dash-playbooks"], order
+    items = soup.select("#dash-findings + ol li")
+    assert items and all(li.a is not None for li in items)
+    for li in items:
+        page, _, anchor = li.a["href"].partition("#")
+        target = demo_run.out / page
+        assert target.is_file(), page
+        assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), li.a["href"]
+    rows = {tr.th.get_text(strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            for tr in soup.select("table.cx-dash tbody tr")}
+    summary = demo_run.results("_engagement", "99_summary")
+    assert set(rows) == {p["label"] for p in json.loads((demo_run.out / "manifest.json").read_text(
+        encoding="utf-8"))["params"].values()}
+    for r in REGIONS:
+        d3 = demo_run.results(r, "03_diagnostics")
+        label = json.loads((demo_run.out / "manifest.json").read_text(encoding="utf-8"))["params"][r]["label"]
+        cells = rows[label]
+        assert cells[0].startswith(f"{d3['csat_0_100']:.1f}"), (r, cells[0])
+        assert cells[2] == f"{d3['nps']:.1f}".replace("-", "−"), (r, cells[2])
+        p_csat = summary["kpis"][r].get("p_csat")
+        assert cells[1] == ("是" if p_csat is not None and p_csat < 0.05 else "否")
+        top = max(d3["driver_weights"], key=d3["driver_weights"].get)
+        from cxkit import i18n
+
+        assert cells[3].startswith(i18n.t(f"dim.{top}", "zh")), (r, cells[3])
+        assert f"{100 * d3['driver_weights'][top]:.0f}%" in cells[3]
+
+
 def test_language_switch_to_english(demo_dir, tmp_path):
     def to_en(cfg, d):
         cfg["language"] = "en"

@@ -57,7 +57,8 @@ def test_notebook_is_thin(path):
 
 #: notebooks held to the thin-notebook rule of issue 14 (each section one library call, as
 #: ``cxkit.diagnostics.driver_sections``): no code cell over MAX_LOGIC_LINES logic lines, no def / lambda / class
-THIN_NOTEBOOKS = ("01_survey_design", "02_reliability")
+THIN_NOTEBOOKS = ("00_data_profile", "01_survey_design", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi",
+                  "06_allocation", "07_action_plan", "99_summary")
 MAX_LOGIC_LINES = 15
 
 

@@ -241,7 +241,7 @@ def test_keys_the_doc_says_may_be_absent_can_be_left_out(notebook):
 
 
 def test_every_notebook_has_required_and_optional_keys_where_documented():
-    assert set(_absent_fields(R.DataProfileResults)) == {"segments"}
+    assert set(_absent_fields(R.DataProfileResults)) == {"segments", "weights"}
     assert {"files", "xform_warnings", "region_allocation", "pilot"} == set(_absent_fields(R.SurveyDesignResults))
     assert {"uncoded_terms", "top20_touchpoint_share", "crosstab_*", "kappa", "kappa_po", "alpha_nominal",
             "kappa_per_category", "doc_kappa", "doc_alpha_nominal", "doc_category_counts",

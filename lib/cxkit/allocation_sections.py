@@ -92,10 +92,30 @@ class ScenarioRun:
 # ============================================================================ sections
 def intro_section(pb, section: Mapping[str, Any] | al.AllocationParams, diag: Mapping[str, Any] | None,
                   roi_res: Mapping[str, Any] | None) -> Page:
-    """Notebook 06's opening: the plan from the ``allocation:`` params, 03's drivers and 05's value per point
-    (:func:`cxkit.allocation.build_plan`), one sentence on the budget and the plan's notes (an upstream figure
-    that fell back to ``allocation.inputs``: info; a ``warn_*``: warning). Writes no results key; returns the
-    :class:`Page` the other sections take."""
+    """Notebook 06's opening: the plan (levers, curves, bounds, groups), one sentence on the budget, its notes.
+
+    :func:`cxkit.allocation.build_plan` calibrates the levers from the params, 03's drivers and 05's value per
+    point; each upstream figure that fell back to ``allocation.inputs`` is an info note, a ``warn_*`` note
+    (current spend rescaled to the budget, a driver used twice …) a warning.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    section : dict or cxkit.allocation.AllocationParams
+        The ``allocation:`` params (``pb.params["allocation"]``).
+    diag, roi_res : dict or None
+        ``03_diagnostics`` and ``05_roi`` results, None when the notebook did not run.
+
+    Returns
+    -------
+    Page
+        What the other sections share.
+
+    Notes
+    -----
+    Writes no results key.
+    """
     P = section if isinstance(section, al.AllocationParams) else al.AllocationParams.model_validate(section)
     plan = al.build_plan(P, diag, roi_res, lang=pb.lang, scales=pb.params["survey"].get("scales"))
     B, M, cur = plan.budget, P.money_unit, P.currency
@@ -112,9 +132,28 @@ def intro_section(pb, section: Mapping[str, Any] | al.AllocationParams, diag: Ma
 
 
 def scenario_run(pb, page: Page) -> ScenarioRun:
-    """Compute every scenario (current, even, the ``splits``, 80/20, phased, optimal …), their comparison table
-    and the target budget; show only the warnings of the scenarios (a split naming unknown groups, a phased path
-    that failed). Writes no results key (see :func:`headline_section`, :func:`scenario_results`)."""
+    """Compute every scenario once; show only their warnings.
+
+    The scenarios at the budget (current, even, the ``splits``, 80/20, phased, optimal, and with the money
+    objective the points-optimal split: :func:`cxkit.allocation.scenarios`), their comparison table
+    (:func:`cxkit.allocation.scenario_table`) and the least budget for ``target_csat``. Shown: a warning per
+    problem of a scenario (a split naming groups no lever has, a phased path that failed).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+
+    Returns
+    -------
+    ScenarioRun
+
+    Notes
+    -----
+    Writes no results key (see :func:`headline_section`, :func:`scenario_results`).
+    """
     P, plan = page.params, page.plan
     allocs, info, snotes = al.scenarios(plan, P, method=P.method)
     names = {k: pb.t(f"allocation.sc_{k}") for k in SCENARIOS}
@@ -133,11 +172,24 @@ def scenario_run(pb, page: Page) -> ScenarioRun:
 
 
 def headline_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The headline: cards for the budget, the optimal split's points (and value, money objective), the waste of the
-    current split (a warning card above ``waste_warn_share`` of the budget) and the budget for ``target_csat``.
+    """The headline cards: budget, the optimal split's points (and value), waste of the current split, target budget.
 
-    Results keys: ``budget``, ``currency``, ``objective``, ``optimal_spend``, ``optimal_points``, ``optimal_value``
-    (null for the points objective), ``baseline_csat``, ``target``.
+    The waste card is a warning above ``allocation.waste_warn_share`` of the budget. Then one sentence: what is
+    optimised, the points gained, the baseline satisfaction.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results keys: ``budget``, ``currency``, ``objective``, ``optimal_spend``, ``optimal_points``,
+    ``optimal_value`` (null for the points objective), ``baseline_csat``, ``target``.
     """
     P, plan, unit, M = page.params, page.plan, page.unit, page.M
     B, opt, pts, target = plan.budget, run.opt, run.points, run.target
@@ -168,9 +220,22 @@ def headline_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def lever_section(pb, page: Page) -> None:
-    """The levers: one row each (dimension, tier, calibration, saturation, half-saturation spend, current spend),
-    then per lever calibrated on history its fit (R², standard errors) and chart.
-    Results keys: ``levers``, ``fits``."""
+    """The levers: one row each, then the fit of each lever calibrated on history.
+
+    Table: dimension, tier, calibration, saturation, half-saturation spend, current spend. Per ``history`` lever:
+    R², the parameters with standard errors, points and fitted curve (:func:`plot_fit`).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+
+    Notes
+    -----
+    Results keys: ``levers``, ``fits``.
+    """
     plan, unit, M = page.plan, page.unit, page.M
     pb.h2(pb.t("allocation.sec_levers"))
     pb.p(pb.t("allocation.levers_text"))
@@ -201,9 +266,24 @@ def lever_section(pb, page: Page) -> None:
 
 
 def optimal_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The optimal allocation: spend, share, uplift, marginal return and status per lever, then the check of the
-    optimality (KKT) conditions: equal marginal returns λ of the free levers (ok) or the residual (warning).
-    Results keys: ``marginal_return``, ``lever_status``, ``kkt``."""
+    """The optimal allocation and the check of its optimality (KKT) conditions.
+
+    Table: spend, share, uplift, marginal return and status per lever. Note: the free levers' common marginal
+    return λ (ok), or the stationarity residual and sign violations (warning).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results keys: ``marginal_return``, ``lever_status``, ``kkt``.
+    """
     plan, unit, M, mscale = page.plan, page.unit, page.M, page.mscale
     opt = run.opt
     pb.h2(pb.t("allocation.sec_optimal"))
@@ -229,8 +309,24 @@ def optimal_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def binding_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The constraints that bind at the optimum (lever bounds, group shares) with their limit, value and multiplier
-    (what relaxing it by one unit would gain), or a note that none binds. Results key: ``binding``."""
+    """The constraints binding at the optimum, or a note that none binds.
+
+    Lever bounds and group shares with their limit, value and multiplier (what relaxing the constraint by one
+    unit would gain).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results key: ``binding``.
+    """
     import pandas as pd
 
     plan, M, mscale = page.plan, page.M, page.mscale
@@ -255,9 +351,25 @@ def binding_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def scenario_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The scenarios compared: objective, points, gap to the optimum, the budget the optimum needs for the same
-    result and the waste; the spend matrix (lever × scenario); the shares by dimension and by tier (stacked bars);
-    each lever's response curve with every scenario's point. No results key (see :func:`scenario_results`)."""
+    """The scenarios compared, their spend, their shares and their points on the response curves.
+
+    Table: objective, points, gap to the optimum, the budget the optimum needs for the same result
+    (``budget_equivalent``) and the waste; the spend matrix (lever × scenario); stacked shares by dimension and by
+    tier (:func:`plot_shares`); each lever's curve with every scenario's point (:func:`plot_curves`).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Writes no results key (see :func:`scenario_results`).
+    """
     plan, unit, M, oscale = page.plan, page.unit, page.M, page.oscale
     allocs, name = run.allocs, run.name
     obj_col = pb.t("allocation.col_objective_money", unit=unit) if page.money else pb.t("allocation.col_uplift")
@@ -288,8 +400,22 @@ def scenario_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def scenario_results(pb, page: Page, run: ScenarioRun) -> None:
-    """The scenario comparison's results keys, nothing shown: ``scenarios`` (``{name: {objective, points, gap,
-    budget_equivalent, waste, violations}}``) and ``scenario_spend`` (``{name: {lever: spend}}``)."""
+    """The scenario comparison's results keys; shows nothing.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results keys: ``scenarios`` (``{name: {objective, points, gap, budget_equivalent, waste, violations}}``),
+    ``scenario_spend`` (``{name: {lever: spend}}``).
+    """
     pb.result("scenarios", {r.scenario: {"objective": r.objective, "points": r.points, "gap": r.gap,
                                          "budget_equivalent": r.budget_equivalent, "waste": r.waste,
                                          "violations": r.violations} for r in run.table.itertuples()})
@@ -297,8 +423,21 @@ def scenario_results(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def phased_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The phased scenario, when it was computed: cumulative share of the budget, spend and objective after each
-    phase. Results key: ``phased`` (``{cumulative_share, objective}``; absent without the phased scenario)."""
+    """The phased scenario, when it was computed: cumulative share, spend and objective after each phase.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results key: ``phased`` (``{cumulative_share, objective}``; absent without the phased scenario).
+    """
     import pandas as pd
 
     if "phased" not in run.info:
@@ -317,10 +456,26 @@ def phased_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def frontier_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The efficient frontier: the best objective for each budget from the least feasible one (at least
-    ``frontier_min_share`` of the budget) to ``frontier_max_factor`` × budget (``frontier_points`` budgets, the
-    budget itself included), every scenario's point beside it, and the budget for ``target_csat`` (or why it
-    cannot be reached: warning). Results key: ``frontier`` (``{budget: [...], objective: [...]}``)."""
+    """The efficient frontier: the best objective for each budget, with every scenario's point.
+
+    Budgets from the least feasible one (at least ``allocation.frontier_min_share`` of the budget) to
+    ``frontier_max_factor`` × budget, ``frontier_points`` of them plus the budget itself
+    (:func:`cxkit.allocation.frontier`, :func:`plot_frontier`); then the least budget for ``target_csat``, or why
+    it cannot be reached (warning).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results key: ``frontier`` (``{budget: [...], objective: [...]}``).
+    """
     P, plan, unit, M = page.params, page.plan, page.unit, page.M
     B, target, scale = plan.budget, run.target, page.oscale
     pb.h2(pb.t("allocation.sec_frontier"))
@@ -353,10 +508,27 @@ def _single_tier_shares(P: al.AllocationParams, which: str) -> dict[str, float]:
 
 
 def reallocation_section(pb, page: Page, run: ScenarioRun, roi_res: Mapping[str, Any] | None) -> None:
-    """The quarterly reallocation between tiers (:func:`cxkit.allocation.quarterly_reallocation`): from the
-    ``by_tier`` split (else the optimum), each quarter moves ``reallocation.step`` of the budget toward the tiers
-    with the higher ROI of 05 (``roi_by_tier``; fallback ``allocation.inputs.roi_by_tier``, with a note), within
-    the single-tier groups' shares. Results key: ``reallocation`` (``{quarter: {tier: share}}``)."""
+    """The quarterly reallocation between tiers toward the higher ROI.
+
+    From the ``by_tier`` split (else the optimum) each quarter moves ``reallocation.step`` of the budget toward
+    the tiers with the higher ROI of 05 (``roi_by_tier``; fallback ``allocation.inputs.roi_by_tier``, with a
+    note), within the shares of the single-tier groups (:func:`cxkit.allocation.quarterly_reallocation`).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+    roi_res : dict or None
+        ``05_roi`` results, None when 05 did not run.
+
+    Notes
+    -----
+    Results key: ``reallocation`` (``{quarter: {tier: share}}``).
+    """
     P, plan = page.params, page.plan
     pb.h2(pb.t("allocation.sec_realloc"))
     roi_tier = None
@@ -382,8 +554,23 @@ def reallocation_section(pb, page: Page, run: ScenarioRun, roi_res: Mapping[str,
 
 
 def tier_roi_section(pb, page: Page, run: ScenarioRun) -> None:
-    """The model's own ROI per tier at the reallocation's starting split (:func:`cxkit.allocation.tier_roi`):
-    average and marginal, shown for the money objective only. Results key: ``tier_roi_model``."""
+    """The model's own ROI per tier at the reallocation's starting split, average and marginal.
+
+    Shown for the money objective only (:func:`cxkit.allocation.tier_roi`).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results key: ``tier_roi_model``.
+    """
     import pandas as pd
 
     tr = al.tier_roi(page.plan, run.tier_start)
@@ -396,10 +583,25 @@ def tier_roi_section(pb, page: Page, run: ScenarioRun) -> None:
 
 
 def staffing_section(pb, page: Page, run: ScenarioRun) -> None:
-    """Contact-centre staffing by the documents' rules (:func:`cxkit.staffing.staffing_plan`): agents for the
-    peak with flex, agents for the load standard, today's load (alert when over the standard), experts; the labour
-    and training cost, and what the extra agents cost against the optimal split's people levers (warning when
-    more). Without a peak volume or daily inquiries: a note. Results key: ``staffing``."""
+    """Contact-centre staffing by the documents' rules (:func:`cxkit.staffing.staffing_plan`).
+
+    Cards: agents for the peak (with flex), agents for the load standard, today's load (alert when over the
+    standard), experts; the labour and training cost, and what the extra agents cost against the optimal split's
+    people levers (warning when more). Without a peak volume or daily inquiries: a note.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    page : Page
+        The page of :func:`intro_section` (typed params, plan, money unit).
+    run : ScenarioRun
+        The scenarios of :func:`scenario_run`.
+
+    Notes
+    -----
+    Results key: ``staffing``.
+    """
     S, plan, unit, M = page.params.staffing, page.plan, page.unit, page.M
     pb.h2(pb.t("allocation.sec_staffing"))
     plan_s = staffing.staffing_plan(**S.model_dump())

@@ -285,6 +285,19 @@ class ResolvedParams(_Strict):
     input: dict[str, Any] = Field(default_factory=dict)
     action_plan: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bilingual_names(cls, data: Any) -> Any:
+        """``client`` and a region's ``label`` may be bilingual, ``{zh: 华东, en: East China}``: the playbooks show
+        the one in the region's ``language`` (else the other one)."""
+        if isinstance(data, dict):
+            lang = data.get("language") if data.get("language") in ("zh", "en") else "zh"
+            for key in ("client", "label"):
+                v = data.get(key)
+                if isinstance(v, dict) and v and set(v) <= {"zh", "en"}:
+                    data = {**data, key: str(v.get(lang) or next(iter(v.values())))}
+        return data
+
     @field_validator("wave", "client", mode="before")
     @classmethod
     def _number_as_text(cls, v: Any) -> Any:

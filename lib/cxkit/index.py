@@ -88,6 +88,8 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
     notebooks = sorted({r["notebook"] for r in records if r["region"] != "_engagement"})
     regions = [r for r in eng.regions]
     client = eng.raw.get("client", "")
+    if isinstance(client, dict) and client:          # bilingual {zh, en}: the engagement's language
+        client = str(client.get(lang) or next(iter(client.values())))
     parts = []
     summary = by_key.get(("_engagement", "99_summary"))
     if summary:

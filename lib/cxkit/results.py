@@ -732,6 +732,9 @@ class RootCauseResults(NotebookResults):
     uncoded_share: Float = _req("1 − `coded_share`")
     uncoded_terms: dict[str, Int] | None = _absent(
         "most frequent words of uncoded complaints; absent when none is uncoded")
+    themes: list[dict[str, Any]] | None = _absent(
+        "candidate codes from theme discovery on the uncoded complaints: [{theme, name, n, terms}]; "
+        "absent when too little uncoded text")
     category_counts: dict[str, Int] = _req(
         "complaints per primary category (each complaint once), incl. `uncoded`; sums to `n_complaints`")
     category_share: dict[str, Float] = _req("`category_counts` / `n_complaints` (sums to 1)")
@@ -756,6 +759,9 @@ class RootCauseResults(NotebookResults):
         "complaints per documents' category (absent without `root_cause.doc_codebook`)")
     kappa: Float | None = _absent("Cohen's kappa, human code vs auto primary category (only with human codes)")
     kappa_po: Float | None = _absent("observed agreement, human vs auto (only with human codes)")
+    kappa_baseline_po: Float | None = _absent(
+        "observed agreement of always guessing the human codes' most frequent category (only with human codes)")
+    kappa_baseline_code: str | None = _absent("that most frequent human category (only with human codes)")
     alpha_nominal: Float | None = _absent("Krippendorff's alpha (nominal), human vs auto (only with human codes)")
     kappa_per_category: dict[str, Float | None] | None = _absent(
         "kappa of the yes/no coding of each category, null when undefined (only with human codes)")

@@ -113,9 +113,29 @@ def _show(pb, frame, columns: Sequence[str], **kw: Any) -> str:
 
 # ============================================================================ sections
 def intro_section(pb, section: Mapping[str, Any] | roi.RoiParams, diag: Mapping[str, Any] | None) -> roi.RoiModel:
-    """Notebook 05's opening: build the model from the ``roi:`` params and 03's results, then the intro, where the
-    inputs came from (03 read or not) and the model's notes (fallbacks and rescaled ranges; a fallback is a
-    warning when 03 ran but lacked the figure). Writes no results key; returns the :class:`~cxkit.roi.RoiModel`.
+    """Notebook 05's opening: build the model, then say where its inputs came from.
+
+    Shows the intro, whether 03's results were read (and how many inputs they gave), and the model's notes
+    (fallbacks to the params, rescaled uncertainty ranges): a fallback is a warning when 03 ran but lacked the
+    figure, else information.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    section : dict or cxkit.roi.RoiParams
+        The ``roi:`` params (``pb.params["roi"]``).
+    diag : dict or None
+        ``03_diagnostics`` results (tier satisfaction, driver weights and performance), None when 03 did not run.
+
+    Returns
+    -------
+    cxkit.roi.RoiModel
+        The model every other section takes.
+
+    Notes
+    -----
+    Writes no results key.
     """
     model = roi.build_model(section, diag)
     pb.p(pb.t("roi.intro"))
@@ -130,11 +150,26 @@ def intro_section(pb, section: Mapping[str, Any] | roi.RoiParams, diag: Mapping[
 
 
 def headline_section(pb, model: roi.RoiModel) -> dict[str, Any]:
-    """The headline: cards for NPV, ROI ratio, IRR, payback and investment, one sentence, and a note when the
-    annual IRR exceeds ``irr_note_above`` (IRR flatters pay-as-you-go cash flows).
+    """The headline: NPV, ROI ratio, IRR, payback and investment as cards, and one sentence.
 
+    A note follows when the annual IRR exceeds ``roi.irr_note_above`` (IRR flatters pay-as-you-go cash flows).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+
+    Returns
+    -------
+    dict
+        :func:`cxkit.roi.summary` at the base inputs (``base`` of the later sections).
+
+    Notes
+    -----
     Results keys: ``currency``, ``horizon_months``, ``npv``, ``irr``, ``payback_month``, ``roi_ratio``,
-    ``roi_pct``, ``pv_benefit``, ``pv_cost``, ``total_investment``. Returns :func:`cxkit.roi.summary`.
+    ``roi_pct``, ``pv_benefit``, ``pv_cost``, ``total_investment``.
     """
     base = roi.summary(model)
     unit, M = _unit(pb, model), MILLION
@@ -167,8 +202,22 @@ def headline_section(pb, model: roi.RoiModel) -> dict[str, Any]:
 
 
 def assumptions_section(pb, model: roi.RoiModel) -> None:
-    """Every input with its value, source (document / client / diagnostics / consultant), reference and Monte
-    Carlo distribution (:func:`cxkit.roi.assumptions`), after a count per source. Results key: ``sources``."""
+    """Every input with its value, source, reference and Monte Carlo distribution.
+
+    A count of inputs per source (document / client / diagnostics / consultant), then the table of
+    :func:`cxkit.roi.assumptions` with translated input names and sources.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+
+    Notes
+    -----
+    Results key: ``sources`` (inputs per source).
+    """
     pb.h2(pb.t("roi.sec_assumptions"))
     counts = roi.source_counts(model)
     pb.p(pb.t("roi.assumptions_text", doc=counts["document"], client=counts["client"], diag=counts["diagnostics"],
@@ -184,8 +233,21 @@ def assumptions_section(pb, model: roi.RoiModel) -> None:
 
 
 def cash_flow_section(pb, model: roi.RoiModel) -> None:
-    """The monthly cash flow: net bars with the cumulative line (:func:`plot_cash_flow`), then the table by quarter
-    (:func:`cxkit.roi.by_quarter`, money in millions). No results key."""
+    """The monthly cash flow: net bars with the cumulative line, then the table by quarter.
+
+    Chart :func:`plot_cash_flow`; table :func:`cxkit.roi.by_quarter` with money in millions.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+
+    Notes
+    -----
+    Writes no results key.
+    """
     unit, M = _unit(pb, model), MILLION
     pb.h2(pb.t("roi.sec_cashflow"))
     cf = roi.cash_flow_table(model)
@@ -202,8 +264,24 @@ def cash_flow_section(pb, model: roi.RoiModel) -> None:
 
 
 def waterfall_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
-    """Where the value comes from: waterfall of present values (retention, revenue, savings, investment, NPV) and
-    each source's share of the benefit. Results key: ``pv_by_source``."""
+    """Where the value comes from: a waterfall of present values and each source's share of the benefit.
+
+    Retention, revenue, savings (and terminal value), minus the investment, give the NPV
+    (:func:`cxkit.roi.waterfall`, :func:`plot_waterfall`).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+    base : dict
+        The base-case key figures of :func:`headline_section` (:func:`cxkit.roi.summary`).
+
+    Notes
+    -----
+    Results key: ``pv_by_source`` (retention, revenue, savings, terminal).
+    """
     unit, M = _unit(pb, model), MILLION
     pb.h2(pb.t("roi.sec_waterfall"))
     wf = roi.waterfall(model)
@@ -216,8 +294,29 @@ def waterfall_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
 
 
 def tier_section(pb, model: roi.RoiModel, base: Mapping[str, Any]):
-    """ROI per tier (:func:`cxkit.roi.roi_by_tier`), with a warning for a tier below 1:1 while the programme as a
-    whole pays back. Results key: ``roi_by_tier`` (null for a tier charged nothing). Returns the tier table."""
+    """ROI per tier: present cost, benefit, NPV and ratio of each tier (:func:`cxkit.roi.roi_by_tier`).
+
+    A warning names each tier below 1:1 (its benefits do not repay the cost charged to it) while the programme
+    as a whole pays back.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+    base : dict
+        The base-case key figures of :func:`headline_section` (:func:`cxkit.roi.summary`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tier table (for :func:`document_section`).
+
+    Notes
+    -----
+    Results key: ``roi_by_tier`` (``{tier: ratio}``, null for a tier charged nothing).
+    """
     M = MILLION
     pb.h2(pb.t("roi.sec_tiers"))
     tiers = roi.roi_by_tier(model)
@@ -236,9 +335,20 @@ def tier_section(pb, model: roi.RoiModel, base: Mapping[str, Any]):
 
 
 def break_even_section(pb, model: roi.RoiModel) -> None:
-    """The uplift the programme needs to break even (:func:`cxkit.roi.break_even_uplift`) and the annual value of
-    one satisfaction point (:func:`cxkit.roi.value_per_point`, which 06 uses to price points).
+    """The uplift the programme needs to break even, and the annual value of one satisfaction point.
 
+    :func:`cxkit.roi.break_even_uplift` (ok note when savings alone pay back, alert when no uplift does) and
+    :func:`cxkit.roi.value_per_point` (notebook 06 prices satisfaction points with it).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+
+    Notes
+    -----
     Results keys: ``break_even_scale``, ``break_even_uplift_points``, ``planned_uplift_points``,
     ``value_per_point``, ``value_per_point_by_tier``.
     """
@@ -262,8 +372,26 @@ def break_even_section(pb, model: roi.RoiModel) -> None:
 
 
 def document_section(pb, model: roi.RoiModel, base: Mapping[str, Any], tiers) -> None:
-    """The model's figures beside the documents' (:func:`cxkit.roi.document_check`: ROI, platinum vs gold, payback,
-    CLV per point), with a note naming those more than a factor 2 away. Results key: ``clv_change_per_point``."""
+    """The model's figures beside the documents' (ROI, platinum vs gold, payback, CLV per point).
+
+    Table of :func:`cxkit.roi.document_check`; a note names the figures more than a factor 2 away (the documents
+    quote other companies' cases: a second look, not a fix).
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+    base : dict
+        The base-case key figures of :func:`headline_section` (:func:`cxkit.roi.summary`).
+    tiers : pandas.DataFrame
+        The tier table of :func:`tier_section`.
+
+    Notes
+    -----
+    Results key: ``clv_change_per_point``.
+    """
     pb.h2(pb.t("roi.sec_docs"))
     clv = roi.clv_table(model)
     pb.p(pb.t("roi.docs_text", clv=f"{100 * clv['change'].iloc[-1]:.1f}"))
@@ -283,8 +411,21 @@ def _month_or_none(m: Any) -> int | None:
 
 
 def scenario_section(pb, model: roi.RoiModel) -> None:
-    """The scenarios of ``roi.scenarios`` (conservative / base / aggressive …) side by side: NPV bars and the table
-    of NPV, IRR, payback, ROI. Results key: ``scenarios`` (``{name: {npv, irr, roi_ratio, payback_month}}``)."""
+    """The scenarios of ``roi.scenarios`` (conservative / base / aggressive …) side by side.
+
+    NPV bars (:func:`plot_scenarios`) and the table of NPV, IRR, payback, ROI ratio and present values.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+
+    Notes
+    -----
+    Results key: ``scenarios`` (``{name: {npv, irr, roi_ratio, payback_month}}``).
+    """
     unit, M = _unit(pb, model), MILLION
     pb.h2(pb.t("roi.sec_scenarios"))
     sc = roi.scenarios(model)
@@ -303,10 +444,22 @@ def scenario_section(pb, model: roi.RoiModel) -> None:
 
 
 def monte_carlo_section(pb, model: roi.RoiModel, *, seed: int) -> None:
-    """The Monte Carlo over ``roi.uncertainty`` (:func:`cxkit.roi.monte_carlo`, seeded): NPV percentiles, payback
-    percentiles, the histogram; a warning per input with more than ``clip_warn_share`` of its draws clipped and
-    when P(NPV > 0) is below ``p_positive_warn``. Without uncertainty: a warning, and the keys are null.
+    """The Monte Carlo over ``roi.uncertainty``: NPV and payback percentiles and the NPV histogram.
 
+    A warning per input with more than ``roi.clip_warn_share`` of its draws clipped to the allowed range, and
+    one when P(NPV > 0) is below ``roi.p_positive_warn``. Without uncertainty: a warning, and null keys.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+    seed : int
+        Seed of the draws (:func:`cxkit.roi.monte_carlo`; the engagement's ``seed``).
+
+    Notes
+    -----
     Results keys: ``p_npv_positive``, ``npv_p10``, ``npv_p50``, ``npv_p90``, ``npv_mean``, ``payback_p10``,
     ``payback_p50``, ``payback_p90``, ``p_payback_in_horizon``, ``mc_draws`` (0 without uncertainty).
     """
@@ -335,9 +488,24 @@ def monte_carlo_section(pb, model: roi.RoiModel, *, seed: int) -> None:
 
 
 def tornado_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
-    """One-at-a-time sensitivity (:func:`cxkit.roi.tornado`: each uncertain input at P10 and P90): chart, the three
-    widest swings in a sentence, the table. Shown only with ``roi.uncertainty``.
-    Results key: ``tornado`` (``[{input, swing}]``, widest first; empty without uncertainty)."""
+    """One-at-a-time sensitivity: NPV with each uncertain input at its P10 and P90 (:func:`cxkit.roi.tornado`).
+
+    Chart (:func:`plot_tornado`), the three widest swings in a sentence, the table. Shown only with
+    ``roi.uncertainty``.
+
+    Parameters
+    ----------
+    pb : cxkit.report.Playbook
+        The playbook of the region (text, tables, charts and results go through it).
+    model : cxkit.roi.RoiModel
+        The model of :func:`intro_section`.
+    base : dict
+        The base-case key figures of :func:`headline_section` (:func:`cxkit.roi.summary`).
+
+    Notes
+    -----
+    Results key: ``tornado`` (``[{input, swing}]``, widest first; empty without uncertainty).
+    """
     unit, M = _unit(pb, model), MILLION
     tor = roi.tornado(model) if model.uncertainty else None
     if tor is not None:

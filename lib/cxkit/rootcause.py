@@ -140,6 +140,27 @@ class RootCauseParams(_Strict):
     top_uncoded_terms: int = Field(default=20, ge=0, le=200)
     chains: list[ChainSpec] = Field(default_factory=list)
     priority: PriorityParams = Field(default_factory=PriorityParams)
+    # what the playbook shows and when it warns (cxkit.rootcause_sections)
+    #: data rows named in the notes on dropped (empty) and truncated (long) verbatims
+    rows_listed: int = Field(default=10, ge=1, le=1000)
+    #: codes in the code-level Pareto table
+    codes_shown: int = Field(default=15, ge=1, le=500)
+    #: most frequent codes written on each bone of the fishbone chart
+    fishbone_codes: int = Field(default=3, ge=0, le=10)
+    #: characters of the example verbatim in the candidate-themes table
+    theme_example_chars: int = Field(default=120, ge=20, le=2000)
+    #: a share of uncoded complaints above this warns that the codebook may not fit (the note says "> 20%")
+    uncoded_warn_share: float = Field(default=0.2, gt=0, le=1)
+    #: Cohen's kappa (auto vs human codes) below this warns; at or above ``kappa_ok_from`` it is noted as
+    #: almost perfect (Landis & Koch 1977; the notes quote 0.6 and 0.8)
+    kappa_warn_below: float = Field(default=0.6, ge=0, le=1)
+    kappa_ok_from: float = Field(default=0.8, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _kappa_bands(self):
+        if self.kappa_warn_below > self.kappa_ok_from:
+            raise ValueError("kappa_warn_below must not exceed kappa_ok_from")
+        return self
 
     @model_validator(mode="after")
     def _unique_chain_ids(self):
@@ -734,7 +755,7 @@ def uncoded_terms(texts: Sequence[str], coded, codebook: Codebook, top: int = 20
         if prim != UNCODED:
             continue
         seen = set()
-        for tok in m.tokens(str(t).lower(), lang):
+        for tok in m.tokens(_HANDLE.sub(" ", _URL.sub(" ", str(t).lower())), lang):   # no @handles, URLs
             tok = tok.strip()
             if not tok or tok.isdigit() or re.fullmatch(r"[\W_]+", tok):
                 continue
@@ -1395,5 +1416,137 @@ def agreement_summary(human, coded, codebook: Codebook) -> dict[str, Any] | None
                                 categories=list(codebook.categories))
     labels = [c for c in list(codebook.categories) + [UNCODED] if c in set(h) | set(a)]
     conf = ag.confusion_table(h, a, labels=labels, names=("human", "auto"))
+    # the constant guess: always the human coders' most frequent category (kappa 0 by construction)
+    mode = pd.Series(h).value_counts().index[0]
+    base_po = float(sum(x == mode for x in h) / len(h))
     return {"kappa": k["kappa"], "po": k["po"], "pe": k["pe"], "n": k["n"], "alpha": alpha,
-            "per_category": per, "confusion": conf}
+            "per_category": per, "confusion": conf, "baseline_code": mode, "baseline_po": base_po}
+
+
+# =========================================================================== theme discovery
+_URL = re.compile(r"https?://\S+|www\.\S+")
+#: function words that carry no theme (on top of _STOP_ZH / _STOP_EN, which uncoded_terms also uses)
+_THEME_STOP = set("那么 可能 根本 有点 不如 有些 很多 现在 为什么 今天 怎么 这么 东西 一点 完全 不怎么 不过 问题 "
+                  "只有 没什么 一些 里面 希望 要是 只能 直接 然后 其实 虽然 这种 那种 这些 那些 之后 以后 以前 还是 "
+                  "应该 知道 看到 出来 起来 一直 不会 不能 不要 需要 还要 可是 总是 确实 而且 或者 如何 这里 那里 "
+                  "时间 一样 东东 一次 两个 几个 多少 真是 实在 简直 太多 一定 好像 似乎 而已 大家 朋友 "
+                  "im ive dont didnt cant wont thats its get got one would thanks thank please via amp".split())
+_HANDLE = re.compile(r"[@＠][\w\u3400-\u9fff.\-]+|#\S+")
+
+
+def theme_tokens(text: str, lang: str, codebook: Codebook | None = None) -> list[str]:
+    """Content words of a verbatim for theme discovery: @handles, #tags, URLs, numbers,
+    stop-words, one-character Chinese tokens and 1-2 letter English words removed.
+
+    >>> theme_tokens("@united flight delayed 3 hours http://t.co/x again", "en")
+    ['flight', 'delayed', 'hours']
+    """
+    low = _HANDLE.sub(" ", _URL.sub(" ", str(text).lower()))
+    if lang == "zh":
+        toks = _matcher(codebook).tok.lcut(low) if codebook is not None else _new_tokenizer().lcut(low)
+        return [t for t in (x.strip() for x in toks)
+                if len(t) >= 2 and t not in _STOP_ZH and t not in _THEME_STOP and not t.isdigit() and not re.fullmatch(r"[\W_a-z0-9]+", t)]
+    return [t for t in (w.replace("'", "") for w in re.findall(r"[a-z][a-z']+", low))
+            if len(t) >= 3 and t not in _STOP_EN and t not in _THEME_STOP]
+
+
+def discover_themes(texts: Sequence[str], langs: Sequence[str] | None = None, *, n_themes: int = 6,
+                    n_terms: int = 8, per_theme: int = 3, codebook: Codebook | None = None, seed: int = 0,
+                    min_docs: int = 3):
+    """Candidate codes for verbatims no rule coded: NMF topics over TF-IDF of their content words.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Usually the uncoded verbatims.
+    langs : sequence of {"zh", "en"}, optional
+        Detected when omitted. Chinese is tokenised with jieba (the codebook's keywords added
+        when ``codebook`` is given); handles, URLs, numbers and stop-words are removed.
+    n_themes : int
+        Topics asked for (fewer when there is little text).
+
+    Returns
+    -------
+    list of dict
+        One per theme, largest first: ``theme`` (``theme_1``...), ``name`` (its top three
+        terms), ``terms`` (top ``n_terms``), ``n`` (verbatims whose strongest topic it is),
+        ``examples`` (up to ``per_theme`` of them, highest weight first), ``yaml`` (a codebook
+        snippet with the terms as keywords, to paste under a category and edit).
+
+    Notes
+    -----
+    scikit-learn's :class:`~sklearn.decomposition.NMF` (NNDSVD init, fixed ``seed``) on
+    :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (terms in >= ``min_docs``
+    verbatims and in <= 50% of them). A theme is a proposal to read, not a code.
+    """
+    import warnings
+
+    import numpy as np
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["" if t is None else str(t) for t in texts]
+    langs = list(langs) if langs is not None else [detect_lang(t) for t in texts]
+    docs = [theme_tokens(t, lang, codebook) for t, lang in zip(texts, langs)]
+    keep = [i for i, d in enumerate(docs) if d]
+    if len(keep) < max(2 * min_docs, 6):
+        return []
+    vec = TfidfVectorizer(analyzer=lambda d: d, min_df=min_docs, max_df=0.5, sublinear_tf=True)
+    try:
+        x = vec.fit_transform([docs[i] for i in keep])
+    except ValueError:          # no term left after the document-frequency limits
+        return []
+    k = max(1, min(n_themes, x.shape[1] - 1, x.shape[0] // max(min_docs, 2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=400)
+        w = model.fit_transform(x)
+    vocab = np.array(vec.get_feature_names_out())
+    best = w.argmax(axis=1)
+    strong = w.max(axis=1) > 0
+    out = []
+    for j in range(k):
+        members = np.flatnonzero((best == j) & strong)
+        if members.size == 0:
+            continue
+        terms = vocab[np.argsort(-model.components_[j])[:n_terms]].tolist()
+        ex = [texts[keep[i]] for i in members[np.argsort(-w[members, j])][:per_theme]]
+        zh = [t for t in terms if _CJK.search(t)]
+        en = [t for t in terms if not _CJK.search(t)]
+        out.append({"name": " / ".join(terms[:3]), "terms": terms, "n": int(members.size), "examples": ex,
+                    "yaml": theme_yaml(f"theme_{j + 1}", " / ".join(terms[:3]), zh, en)})
+    out.sort(key=lambda t: -t["n"])
+    for i, t in enumerate(out, 1):
+        t["theme"] = f"theme_{i}"
+        t["yaml"] = theme_yaml(t["theme"], t["name"], [x for x in t["terms"] if _CJK.search(x)],
+                               [x for x in t["terms"] if not _CJK.search(x)])
+    return out
+
+
+def write_themes_yaml(path: str | Path, themes: Sequence[dict]) -> Path:
+    """The discovered themes as one YAML file of codebook snippets, each with its size and examples
+    as comments (paste the ones worth keeping under a category's ``codes:``)."""
+    from .atomic import write_text_atomic
+
+    parts = ["# Candidate codes proposed by theme discovery (NMF over the uncoded complaints).",
+             "# Read the examples, rename, move the keywords you keep under a category's codes:, rerun.", ""]
+    for t in themes:
+        parts.append(f"# {t['theme']}: {t['n']} uncoded complaints; e.g. "
+                     + " | ".join(e.replace("\n", " ")[:80] for e in t["examples"]))
+        parts.append(t["yaml"])
+        parts.append("")
+    return write_text_atomic(path, "\n".join(parts))
+
+
+def theme_yaml(code_id: str, name: str, zh: Sequence[str], en: Sequence[str]) -> str:
+    """A codebook snippet for a discovered theme (paste under a category's ``codes:`` and edit).
+
+    >>> print(theme_yaml("theme_1", "物流 / 慢", ["物流", "慢"], []))
+    theme_1:
+      label: {zh: "物流 / 慢", en: "物流 / 慢"}
+      keywords:
+        zh: [物流, 慢]
+        en: []
+    """
+    return (f"{code_id}:\n  label: {{zh: \"{name}\", en: \"{name}\"}}\n  keywords:\n"
+            f"    zh: [{', '.join(zh)}]\n    en: [{', '.join(en)}]")

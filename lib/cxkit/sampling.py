@@ -528,6 +528,12 @@ def _check_power(alpha: float, power: float) -> None:
         raise _bad("design.power.power", f"must be in (0, 1), got {power!r}")
 
 
+def _scalar(x: Any) -> float:
+    """statsmodels' ``solve_power`` returns a 1-element array when its fallback solver runs (seen for a
+    0–100 mean at ~1,400 per group): a float either way."""
+    return float(np.ravel(x)[0])
+
+
 def mde_proportion(p1: float, n1: float, n2: float, alpha: float = 0.05, power: float = 0.8) -> float:
     """Smallest increase over share ``p1`` detectable with samples n1, n2 (two-sided, Cohen's h).
 
@@ -539,7 +545,7 @@ def mde_proportion(p1: float, n1: float, n2: float, alpha: float = 0.05, power: 
     from statsmodels.stats.power import NormalIndPower
 
     _check_power(alpha, power)
-    h = NormalIndPower().solve_power(effect_size=None, nobs1=n1, alpha=alpha, power=power, ratio=n2 / n1)
+    h = _scalar(NormalIndPower().solve_power(effect_size=None, nobs1=n1, alpha=alpha, power=power, ratio=n2 / n1))
     p2 = math.sin(min(math.asin(math.sqrt(p1)) + float(h) / 2, math.pi / 2)) ** 2
     return p2 - p1
 
@@ -559,7 +565,7 @@ def n_proportion(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8, 
     h = abs(cohen_h(p1, p2))
     if h == 0:
         return math.inf
-    return float(NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, ratio=ratio))
+    return _scalar(NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, ratio=ratio))
 
 
 def mde_mean(sd: float, n1: float, n2: float, alpha: float = 0.05, power: float = 0.8) -> float:
@@ -572,7 +578,7 @@ def mde_mean(sd: float, n1: float, n2: float, alpha: float = 0.05, power: float 
 
     _check_power(alpha, power)
     d = TTestIndPower().solve_power(effect_size=None, nobs1=n1, alpha=alpha, power=power, ratio=n2 / n1)
-    return float(d) * sd
+    return _scalar(d) * sd
 
 
 def power_mean(diff: float, sd: float, n1: float, n2: float, alpha: float = 0.05) -> float:
@@ -603,7 +609,7 @@ def n_mean(diff: float, sd: float, alpha: float = 0.05, power: float = 0.8, rati
     _check_power(alpha, power)
     if diff == 0:
         return math.inf
-    return float(TTestIndPower().solve_power(effect_size=abs(diff) / sd, alpha=alpha, power=power, ratio=ratio))
+    return _scalar(TTestIndPower().solve_power(effect_size=abs(diff) / sd, alpha=alpha, power=power, ratio=ratio))
 
 
 def mde_nps(nps_shares: Sequence[float], n1: float, n2: float, alpha: float = 0.05, power: float = 0.8) -> float:

@@ -24,6 +24,11 @@ import numpy as np
 import pandas as pd
 
 
+#: the region notebooks whose results the summary reads (01 is read for its detectable changes only)
+REGION_NOTEBOOKS = ("00_data_profile", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi",
+                    "06_allocation", "07_action_plan")
+
+
 def load_region_results(run_dir: str | Path, regions: Sequence[str], notebooks: Sequence[str]) -> dict[str, dict[str, dict]]:
     """{region: {notebook: results dict}} for every results file present under ``run_dir``, each checked
     against its typed model (:func:`cxkit.results.load`; a file without a model is read as it is)."""

@@ -18,12 +18,10 @@ from cxkit.report import Playbook
 pb = Playbook(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
 pb.theme()
 regions = pb.params["regions"]
-labels = {r: p.get("label", r) for r, p in regions.items()}
-labels["_all"] = pb.t("summary.whole")
+labels = {**{r: p.get("label", r) for r, p in regions.items()}, "_all": pb.t("summary.whole")}
 col_region = pb.t("summary.col_region")
-notebooks = ["00_data_profile", "02_reliability", "03_diagnostics", "04_root_cause", "05_roi", "06_allocation"]
-results = summary.load_region_results(run_dir, list(regions), notebooks)
-models = summary.load_region_models(run_dir, list(regions), ["01_survey_design", *notebooks])
+results = summary.load_region_results(run_dir, list(regions), summary.REGION_NOTEBOOKS)
+models = summary.load_region_models(run_dir, list(regions), ["01_survey_design", *summary.REGION_NOTEBOOKS])
 frames, unreadable = summary.read_frames(regions)
 survey = pb.params["survey"]
 # weighted regions and the engagement rolled up by population when the engagement says so (weighting:)
@@ -96,7 +94,7 @@ pb.table(summary.labelled(alloc.rename(columns={k: pb.t(f"summary.{v[0]}") for k
 pb.result("allocation", alloc.set_index("region").to_dict(orient="index"))
 
 # %%
-for nb in notebooks:
+for nb in summary.REGION_NOTEBOOKS:
     missing = [labels[r] for r in regions if nb not in results[r]]
     if missing:
         pb.note(pb.t("summary.missing_nb", notebook=pb.label(f"nb.{nb}", nb), regions=pb.join(missing)), "warn")
