@@ -376,6 +376,7 @@ def scenario_section(pb, page: Page, run: ScenarioRun) -> None:
     pb.h2(pb.t("allocation.sec_scenarios"))
     pb.p(pb.t("allocation.scenarios_text"))
     st = run.table.copy()
+    st["violations"] = [_lever_labels(v, plan) for v in st["violations"]]     # the results keep the lever names
     pb.table(st.assign(scenario=[name(s) for s in st["scenario"]], objective=st["objective"] / oscale,
                        gap=st["gap"] / oscale, budget_equivalent=st["budget_equivalent"] / M, waste=st["waste"] / M)
              .rename(columns={"scenario": pb.t("allocation.col_scenario"), "objective": obj_col,
@@ -725,3 +726,19 @@ def plot_shares(table, *, title: str, ylabel: str):
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
     ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
+
+
+def _lever_labels(text: str, plan) -> str:
+    """A constraint-violation text with each lever's name replaced by its display label.
+
+    >>> class P: names, labels = ["mass_people", "plat_people"], ["大众·人员", "铂金·人员"]
+    >>> _lever_labels("plat_people 3,200,000 ∉ [0, 3,000,000]; mass_people 1 ∉ [2, 3]", P)
+    '铂金·人员 3,200,000 ∉ [0, 3,000,000]; 大众·人员 1 ∉ [2, 3]'
+    """
+    import re
+
+    if not text:
+        return text
+    names = dict(zip(plan.names, plan.labels))
+    return re.sub(r"(?<![\w])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w])",
+                  lambda m: names[m.group(1)], text)

@@ -46,6 +46,11 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="parallel worker processes (default: CPU count; 1 = in-process)")
     p.add_argument("--scheduler", help="address of an existing dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="re-run only failed, missing or changed tasks")
+    p.add_argument("--keep-notebooks", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep each playbook's executed .ipynb beside its HTML (default: yes; a failed task always "
+                        "keeps it)")
+    p.add_argument("--warm", action="store_true",
+                   help="start each task's kernel from a pre-imported process (faster; same results)")
 
 
 def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
@@ -53,7 +58,8 @@ def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
     from .runner import run
 
     rep = run(engagement, out_dir=args.out, regions=_split(args.regions), notebooks=_split(args.notebooks),
-              workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=RunProgress())
+              workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=RunProgress(),
+              keep_notebooks=args.keep_notebooks, warm=args.warm)
     if rep.failures:
         print(f"\n{len(rep.failures)} of {len(rep.records)} playbooks failed:", file=sys.stderr)
         for r in rep.failures:

@@ -98,9 +98,24 @@ def page_meta(params: dict[str, Any], notebook: str, *, today: str | None = None
     }
 
 
+def _deterministic(nb: Any) -> Any:
+    """The notebook with the ids papermill draws at random (the injected parameters cell's) made fixed, so the
+    same outputs give the same HTML bytes run after run. A copy: the executed ``.ipynb`` keeps papermill's ids."""
+    import copy
+
+    if not any("injected-parameters" in (c.get("metadata", {}).get("tags") or []) for c in nb.cells):
+        return nb
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells):
+        if "injected-parameters" in (cell.get("metadata", {}).get("tags") or []):
+            cell["id"] = f"injected-parameters-{i}"
+    return nb
+
+
 def notebook_to_html(nb: Any, params: dict[str, Any], notebook: str, *, today: str | None = None) -> str:
     """Render an executed notebook node to the playbook HTML string."""
     meta = page_meta(params, notebook, today=today)
+    nb = _deterministic(nb)
     body, _ = _exporter().from_notebook_node(nb, resources={"cx": meta})
     return body.replace("<!--CX-TOC-->", toc_html(body, meta["toc_title"]), 1)
 

@@ -127,6 +127,9 @@ def _clear_outputs(task: Task) -> None:
             p.unlink(missing_ok=True)
 
 
+KERNEL_ENV = {"PYTHONHASHSEED": "0"}   # every kernel's: set ordering (e.g. inside semopy) never varies between runs
+
+
 @contextlib.contextmanager
 def _kernel_env(**values: str):
     """Environment variables for the kernels started inside the block (a kernel copies the environment when
@@ -167,14 +170,15 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
     cache_env = {"CX_INPUT_CACHE": task.input_cache, "CX_INPUT_CACHE_KEY": task.input_cache_key} \
         if task.input_cache else {}
     try:
-        with _kernel_env(PYTHONHASHSEED="0", **cache_env):
+        with _kernel_env(**KERNEL_ENV, **cache_env):
             # set ordering (e.g. inside semopy) must not vary between runs: byte-identical .results.json
             engine: dict[str, Any] = {}
             if task.warm:       # a kernel forked from this worker's zygote (cxkit.warm); cold if none can start
                 from .warm import kernel_manager_class
                 km_class = kernel_manager_class()
                 if km_class is not None:
-                    engine["kernel_manager_class"] = km_class
+                    # the last cell's outputs are in when it is idle: the kernel is killed, not asked to stop
+                    engine.update(kernel_manager_class=km_class, shutdown_kernel="immediate")
             record["kernel"] = "warm" if engine else "cold"
             pm.execute_notebook(
                 task.input_path, str(staged["ipynb"]),
@@ -453,10 +457,12 @@ def _run_locked(eng: Engagement, engagement_dir, out: Path, started: datetime, *
 
 def _run_tasks(eng: Engagement, engagement_dir, out: Path, started: datetime, tasks: list[Task], *, regions,
                notebooks, workers, scheduler, resume, progress, nb_folder, options) -> RunReport:
-    cache_env = {"CX_INPUT_CACHE": tasks[0].input_cache, "CX_INPUT_CACHE_KEY": tasks[0].input_cache_key} \
-        if tasks and tasks[0].input_cache else {}
-    with _kernel_env(**cache_env):      # the runner's own read of each region's inputs fills the cache
-        bad_regions = check_region_data(eng)
+    if options.get("warm") and workers == 1 and not scheduler:
+        from .warm import prestart
+        prestart(KERNEL_ENV)      # the zygote imports while the inputs are checked below
+    # read here without the cache: the kernels (PYTHONHASHSEED=0) fill it, so a notebook gets exactly what
+    # its own read would give
+    bad_regions = check_region_data(eng)
 
     records: dict[str, dict[str, Any]] = {}
     to_run: list[Task] = []
@@ -582,6 +588,10 @@ def _run_dask(tasks: list[Task], n_workers: int, scheduler: str | None,
                                    dashboard_address=None, silence_logs=40)
         client = Client(cluster)
     try:
+        if any(t.warm for t in tasks):
+            from .warm import prestart
+            with contextlib.suppress(Exception):     # best effort: a task starts its zygote itself otherwise
+                client.run(prestart, KERNEL_ENV)
         futures = {}
         for t in tasks:
             deps = [futures[k] for k in t.depends if k in futures]
@@ -708,7 +718,7 @@ def build_manifest(eng: Engagement, out: Path, records: list[dict], started: dat
     inputs = {rel: {"path": str(p), "sha256": sha256_file(p)} for rel, p in eng.input_files().items()}
     return {
         "engagement": eng.name,
-        "client": eng.raw.get("client"),
+        "client": _text(eng.raw.get("client"), eng.raw.get("language")),
         "wave": eng.raw.get("wave"),
         "engagement_dir": str(eng.root.resolve()),
         "out_dir": str(out.resolve()),
@@ -726,3 +736,10 @@ def build_manifest(eng: Engagement, out: Path, records: list[dict], started: dat
                   for r in records],
         "ok": all(r["status"] in DONE for r in records),
     }
+
+
+def _text(v: Any, lang: Any) -> Any:
+    """A possibly bilingual name (``{zh: …, en: …}``) in the engagement's language."""
+    if isinstance(v, dict) and v:
+        return str(v.get(lang if lang in ("zh", "en") else "zh") or next(iter(v.values())))
+    return v

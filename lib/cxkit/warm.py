@@ -123,9 +123,12 @@ def _child(conn: socket.socket, listener: socket.socket, others: list[socket.soc
 
         traceback.print_exc()
     finally:
-        try:
+        try:                             # what interpreter shutdown does: join the threads, then atexit
             import atexit as _atexit
 
+            shutdown = getattr(threading, "_shutdown", None)
+            if shutdown is not None:
+                shutdown()
             _atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
@@ -163,7 +166,15 @@ def zygote_main(sock_path: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(16)
+    wake_r, wake_w = os.pipe()                 # SIGCHLD wakes the loop at once: a finished kernel is reported now
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
     print(READY, flush=True)
+    quiet = os.open(os.devnull, os.O_WRONLY)   # nobody reads the pipe after this line: it must never fill up
+    os.dup2(quiet, 1)
+    os.close(quiet)
     kids: dict[int, socket.socket] = {}        # kernel pid → the client's connection
 
     def refuse(conn: socket.socket) -> None:
@@ -174,10 +185,13 @@ def zygote_main(sock_path: str) -> None:
 
     try:
         while os.getppid() == parent:
-            socks = [listener, *kids.values()]
+            socks = [listener, wake_r, *kids.values()]
             ready, _, _ = select.select(socks, [], [], 0.5)
             for s in ready:
-                if s is listener:
+                if s is wake_r:
+                    with _suppress():
+                        os.read(wake_r, 4096)
+                elif s is listener:
                     conn, _ = listener.accept()
                     fds: list[int] = []
                     try:
@@ -200,6 +214,9 @@ def zygote_main(sock_path: str) -> None:
                     sys.stderr.flush()
                     pid = os.fork()
                     if pid == 0:
+                        signal.set_wakeup_fd(-1)
+                        os.close(wake_r)
+                        os.close(wake_w)
                         _child(conn, listener, [c for c in kids.values()], fds, req)
                     for fd in fds:
                         os.close(fd)
@@ -250,6 +267,8 @@ class _Zygote:
         self.sock = ""
         self.signature: dict[str, str] = {}
         self.failed_for: dict[str, str] | None = None
+        self.ready = False
+        self.lock = threading.Lock()            # a worker with several threads runs tasks side by side
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None and os.path.exists(self.sock)
@@ -268,22 +287,38 @@ class _Zygote:
                 os.rmdir(os.path.dirname(self.sock))
         self.proc, self.sock = None, ""
 
-    def ensure(self, timeout: float = 180) -> str | None:
-        """The socket of a zygote started with the current environment (started now if needed), or None."""
-        sig = _env_signature(dict(os.environ))
-        if self.alive() and sig == self.signature:
-            return self.sock
-        if self.failed_for == sig:
-            return None
+    def start(self, env: dict[str, str]) -> None:
+        """Start a zygote with ``env`` unless one with the same environment is running or starting (no wait)."""
+        with self.lock:
+            self._start(env)
+
+    def _start(self, env: dict[str, str]) -> None:
+        sig = _env_signature(env)
+        if self.proc is not None and self.proc.poll() is None and sig == self.signature:
+            return
         self.stop()
         folder = tempfile.mkdtemp(prefix="cx-warm-")
         sock = os.path.join(folder, "z.sock")
-        env = dict(os.environ)
-        proc = subprocess.Popen([sys.executable, "-c", "import sys; from cxkit.warm import zygote_main; "
-                                 "zygote_main(sys.argv[1])", sock], env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-                                text=True)
-        self.proc, self.sock, self.signature = proc, sock, sig
+        self.proc = subprocess.Popen([sys.executable, "-c", "import sys; from cxkit.warm import zygote_main; "
+                                      "zygote_main(sys.argv[1])", sock], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                                     text=True)
+        self.sock, self.signature, self.ready = sock, sig, False
+
+    def ensure(self, timeout: float = 180) -> str | None:
+        """The socket of a ready zygote with the current environment (started now if needed), or None."""
+        with self.lock:
+            return self._ensure(timeout)
+
+    def _ensure(self, timeout: float) -> str | None:
+        sig = _env_signature(dict(os.environ))
+        if self.failed_for == sig:
+            return None
+        if not (self.proc is not None and self.proc.poll() is None and sig == self.signature):
+            self._start(dict(os.environ))
+        if self.ready and self.alive():
+            return self.sock
+        proc = self.proc
         deadline = time.monotonic() + timeout
         line = ""
         while time.monotonic() < deadline:
@@ -293,12 +328,12 @@ class _Zygote:
                 break
             if proc.poll() is not None:
                 break
-        if line.strip() != READY:
+        if line.strip() != READY or not self.alive():
             self.stop()
             self.failed_for = sig
             return None
-        self.failed_for = None
-        return sock
+        self.failed_for, self.ready = None, True
+        return self.sock
 
 
 _ZYGOTE = _Zygote()
@@ -323,6 +358,16 @@ def kernel_manager_class():
             return cmd                     # another kernel: started as it says
 
     return WarmKernelManager
+
+
+def prestart(extra_env: dict[str, str] | None = None) -> None:
+    """Start this process's zygote now, with the environment the tasks will have (``os.environ`` and
+    ``extra_env``), so its imports overlap the run's own start; the first task then waits only for the rest."""
+    if supported():
+        try:
+            _ZYGOTE.start({**os.environ, **(extra_env or {})})
+        except OSError:
+            pass
 
 
 def stop() -> None:
