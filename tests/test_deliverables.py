@@ -45,6 +45,10 @@ def _manifest(region_label: str = "华东", language: str = "zh") -> dict:
             "params": {"east": base | {"region": "east", "label": region_label}}}
 
 
+def _ex(region: str, notebook: str) -> dict:
+    return json.loads((EXAMPLES / region / f"{notebook}.results.json").read_text(encoding="utf-8"))
+
+
 def _run_folder(tmp_path: Path, *, manifest: dict | None = None, summary_extra: dict | None = None) -> Path:
     out = tmp_path / "out"
     (out / "east").mkdir(parents=True)
@@ -140,7 +144,7 @@ def test_shares_ratios_months():
 def test_deck_zh_from_results(tmp_path):
     out = _run_folder(tmp_path)
     built, warnings = D.build_all(out, "zh")
-    assert warnings == [] and built == {"deck": "demo-retail_deck.pptx", "workbook": "demo-retail_workbook.xlsx"}
+    assert warnings == [] and built == {"deck": "playbook.pptx", "workbook": "tables.xlsx"}
     deck = out / built["deck"]
     slides = _slides(deck)
     assert list(slides)[:3] == ["title", "findings", "actions"] and list(slides)[-1] == "appendix"
@@ -151,12 +155,18 @@ def test_deck_zh_from_results(tmp_path):
         assert needle in cover
     roi = json.loads((out / "east" / "05_roi.results.json").read_text(encoding="utf-8"))
     s = slides["region:east:causes_roi"]
-    assert _shape(s, "value:npv").text_frame.text == D.Formatter("zh").money(roi["npv"], roi["currency"]) == "5,796.2 万元"
-    assert _shape(s, "value:roi_ratio").text_frame.text == "1:6.3"
+    npv_wan = f"{roi['npv'] / 1e4:,.1f} 万元"           # 万 = 10^4, written independently of the Formatter
+    assert _shape(s, "value:npv").text_frame.text == D.Formatter("zh").money(roi["npv"], roi["currency"]) == npv_wan
+    assert _shape(s, "value:roi_ratio").text_frame.text == f"1:{roi['roi_ratio']:.1f}"
     assert _shape(s, "value:payback").text_frame.text == f"{roi['payback_month']} 个月"
     assert "华东 · 投诉根因与投资回报" in _texts(s)
     pareto = [[c.text for c in row.cells] for row in _shape(s, "pareto").table.rows]
-    assert [r[1] for r in pareto[1:]] == ["流程", "渠道与网点", "人员"]    # the 04 Pareto order, labelled
+    from cxkit.summary import category_names
+
+    counts = {c: n for c, n in _ex("east", "04_root_cause")["category_counts"].items() if c != "uncoded"}
+    names = category_names({}, "zh")
+    top3 = [names[c] for c in sorted(counts, key=lambda c: (-counts[c], c))[:3]]
+    assert [r[1] for r in pareto[1:]] == top3    # the 04 Pareto order (primary counts), labelled
     summary = json.loads((out / "_engagement" / "99_summary.results.json").read_text(encoding="utf-8"))
     if summary.get("findings"):           # findings first: the summary's own sentences, most important first
         rows = list(_shape(slides["findings"], "findings").table.rows)
@@ -185,19 +195,24 @@ def test_driver_chart_is_native_and_matches_results(tmp_path):
 def test_kpi_cards_against_targets(tmp_path):
     out = _run_folder(tmp_path)
     s = _slides(D.build_deck(out, "en"))["region:east:kpis"]
-    assert _shape(s, "value:csat").text_frame.text == "77.2"
-    assert _shape(s, "value:top2").text_frame.text == "83.6%"
+    d3 = _ex("east", "03_diagnostics")
+    top = d3["csat_top_box"]
+    assert _shape(s, "value:csat").text_frame.text == f"{d3['csat_0_100']:.1f}"
+    assert _shape(s, "value:top2").text_frame.text == f"{100 * top['share']:.1f}%"
     # target = allocation.target_csat (90) of 06; the overall score against the leader benchmark (targets.leader)
-    assert _shape(s, "detail:csat").text_frame.text.endswith("Target 90.0 (gap −12.8)")
-    assert "Leader benchmark 82.0 (gap −4.4)" in _shape(s, "detail:satisfaction").text_frame.text
-    assert "95% CI 81.9% – 85.2%" in _shape(s, "detail:top2").text_frame.text
+    gap = f"{d3['csat_0_100'] - 90:.1f}".replace("-", "−")
+    assert _shape(s, "detail:csat").text_frame.text.endswith(f"Target 90.0 (gap {gap})")
+    gap_l = f"{d3['satisfaction_0_100'] - 82:.1f}".replace("-", "−")
+    assert f"Leader benchmark 82.0 (gap {gap_l})" in _shape(s, "detail:satisfaction").text_frame.text
+    assert f"95% CI {100 * top['low']:.1f}% – {100 * top['high']:.1f}%" in _shape(s, "detail:top2").text_frame.text
 
 
 def test_findings_and_actions_derived_without_summary_keys(tmp_path):
     out = _run_folder(tmp_path, summary_extra={"findings": [], "actions": []} if HAS_FINDINGS else None)
     slides = _slides(D.build_deck(out, "zh"))
     text = " ".join(_texts(slides["findings"]))
-    assert "由核心指标自动生成" in text and "全部区域 CSAT 为 74.7" in text and "响应性" in text
+    whole = _ex("_engagement", "99_summary")["kpis"]["_all"]["csat_0_100"]
+    assert "由核心指标自动生成" in text and f"全部区域 CSAT 为 {whole:.1f}" in text and "响应性" in text
     acts = " ".join(_texts(slides["actions"]))
     assert "售后服务部" in acts        # owner of the main cause (process) from root_cause.priority.issues
 
@@ -270,7 +285,8 @@ def test_regions_in_the_engagement_order(tmp_path):
     slides = _slides(D.build_deck(data.out, "zh", data=data))
     assert [n for n in slides if n.endswith(":kpis")] == ["region:west:kpis", "region:east:kpis"]
     # west has no results of its own here: its KPIs come from the summary, its drivers are "no data"
-    assert _shape(slides["region:west:kpis"], "value:csat").text_frame.text == "71.4"
+    west = _ex("_engagement", "99_summary")["kpis"]["west"]["csat_0_100"]
+    assert _shape(slides["region:west:kpis"], "value:csat").text_frame.text == f"{west:.1f}"
     assert "本次运行没有该部分的结果。" in _texts(slides["region:west:drivers"])
 
 
@@ -319,7 +335,8 @@ def test_workbook_numbers_formats_and_sheets(tmp_path):
         assert wb[name]["A1"].font.bold
     kp = wb["核心指标"]
     top2 = next(r for r in kp.iter_rows(min_row=2) if r[1].value == "满意占比（前两档）")
-    assert top2[2].value == pytest.approx(0.836) and top2[2].number_format == "0.0%"
+    assert top2[2].value == pytest.approx(_ex("east", "03_diagnostics")["csat_top_box"]["share"], abs=1e-12)
+    assert top2[2].number_format == "0.0%"
     dr = wb["驱动因素"]
     assert dr["C2"].value == "响应性" and dr["D2"].number_format == "0.0%" and isinstance(dr["D2"].value, float)
     readme = [c.value for c in wb["说明"]["A"]]
@@ -375,11 +392,11 @@ def test_a_failing_deliverable_is_a_manifest_warning(tmp_path, monkeypatch):
         raise RuntimeError("no slide for you")
 
     monkeypatch.setattr(D, "build_deck", boom)
-    (out / "demo-retail_deck.pptx").write_bytes(b"stale")
+    (out / "playbook.pptx").write_bytes(b"stale")
     m = runner.write_deliverables(out, SimpleNamespace(raw={"language": "zh"}), manifest)
-    assert m["deliverables"] == {"workbook": "demo-retail_workbook.xlsx"}
+    assert m["deliverables"] == {"workbook": "tables.xlsx"}
     assert any("no slide for you" in w["message"] for w in m["warnings"])
-    assert not (out / "demo-retail_deck.pptx").exists()          # no stale deck passing for this run's
+    assert not (out / "playbook.pptx").exists()          # no stale deck passing for this run's
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["deliverables"] == m["deliverables"]
 
 
@@ -389,7 +406,7 @@ def test_demo_run_leaves_deck_and_workbook(demo_run):
     from bs4 import BeautifulSoup
 
     m = json.loads((demo_run.out / "manifest.json").read_text(encoding="utf-8"))
-    assert m["deliverables"] == {"deck": "demo-retail_deck.pptx", "workbook": "demo-retail_workbook.xlsx"}, \
+    assert m["deliverables"] == {"deck": "playbook.pptx", "workbook": "tables.xlsx"}, \
         m.get("warnings")
     assert not [w for w in m.get("warnings", []) if w["message"].startswith("deliverables")]
     deck, book = demo_run.out / m["deliverables"]["deck"], demo_run.out / m["deliverables"]["workbook"]

@@ -8,11 +8,11 @@ Both are built from the run folder alone, after the playbooks:
 * ``manifest.json`` for the cover (client, engagement, wave, date) and the display labels the params carry
   (region, scale, lever labels, targets); without a manifest the labels come from the i18n strings.
 
-:func:`build_deck` writes ``<out>/<engagement>_deck.pptx``: a cover, the findings and the actions ("findings
+:func:`build_deck` writes ``<out>/playbook.pptx``: a cover, the findings and the actions ("findings
 first": the summary's ``findings`` / ``actions`` when it has them, else lines derived from the key figures),
 four slides per region (KPIs vs targets; top drivers as a native bar chart; root-cause Pareto top 3 and ROI;
 the allocation shift as a native bar chart) and an appendix linking the playbooks (relative links).
-:func:`build_workbook` writes ``<out>/<engagement>_workbook.xlsx`` with a README sheet and one sheet per topic:
+:func:`build_workbook` writes ``<out>/tables.xlsx`` with a README sheet and one sheet per topic:
 numbers are numeric cells with number formats, text from the data is always stored as text (never a formula).
 
 Every label is an i18n string (``cxkit/i18n/deliverables.yaml``) or a label the params carry; every text run
@@ -40,8 +40,8 @@ from . import __version__, i18n
 from . import results as contract
 from .errors import DataError
 
-DECK_SUFFIX = "_deck.pptx"
-WORKBOOK_SUFFIX = "_workbook.xlsx"
+DECK_NAME = "playbook.pptx"        # the names issue 17 gives: DIR/playbook.pptx and DIR/tables.xlsx
+WORKBOOK_NAME = "tables.xlsx"
 SUMMARY_NOTEBOOK = "99_summary"
 ENGAGEMENT_DIR = "_engagement"
 #: East Asian typeface set on every run of the deck (PowerPoint on Windows/macOS has it; LibreOffice maps it
@@ -316,7 +316,7 @@ def collect(out_dir: str | Path, language: str) -> RunData:
         playbooks[r] = sorted(p.stem for p in folder.glob("*.html"))
     finished = str(manifest.get("finished") or "")[:10] or date.today().isoformat()
     return RunData(out=out, lang=language, engagement=str(manifest.get("engagement") or out.name),
-                   client=str(manifest.get("client") or ""), wave=str(manifest.get("wave") or ""), date=finished,
+                   client=_label_text(manifest.get("client"), language) or "", wave=str(manifest.get("wave") or ""), date=finished,
                    regions=regions, params=params, results={r: res[r] for r in regions},
                    summary=res[ENGAGEMENT_DIR].get(SUMMARY_NOTEBOOK), playbooks=playbooks, problems=problems)
 
@@ -957,7 +957,7 @@ def _join_evidence(ev: Any) -> str:
 
 
 def build_deck(out_dir: str | Path, language: str, *, data: RunData | None = None) -> Path:
-    """Write ``<out>/<engagement>_deck.pptx`` from the run folder's validated results; return its path."""
+    """Write ``<out>/playbook.pptx`` from the run folder's validated results; return its path."""
     data = data or collect(out_dir, language)
     deck = _Deck(data)
     deck.cover()
@@ -969,7 +969,7 @@ def build_deck(out_dir: str | Path, language: str, *, data: RunData | None = Non
         deck.region_causes_roi(r)
         deck.region_allocation(r)
     deck.appendix()
-    return deck.save(Path(out_dir) / f"{data.file_stem()}{DECK_SUFFIX}")
+    return deck.save(Path(out_dir) / DECK_NAME)
 
 
 # =========================================================================== workbook
@@ -1116,7 +1116,7 @@ def _width(v: Any, fmt: str | None = None) -> int:
 
 
 def build_workbook(out_dir: str | Path, language: str, *, data: RunData | None = None) -> Path:
-    """Write ``<out>/<engagement>_workbook.xlsx`` from the run folder's validated results; return its path."""
+    """Write ``<out>/tables.xlsx`` from the run folder's validated results; return its path."""
     data = data or collect(out_dir, language)
     d = data
     book = _Book(d)
@@ -1200,7 +1200,7 @@ def build_workbook(out_dir: str | Path, language: str, *, data: RunData | None =
                      (_metric_label(d, x.get("kpi")), None), (_plain(x.get("target"), d), None), (x.get("due"), None),
                      evidence(x)] for i, x in enumerate(acts, 1)))
     book.readme()
-    return book.save(Path(out_dir) / f"{d.file_stem()}{WORKBOOK_SUFFIX}")
+    return book.save(Path(out_dir) / WORKBOOK_NAME)
 
 
 def build_all(out_dir: str | Path, language: str) -> tuple[dict[str, str], list[str]]:
@@ -1217,10 +1217,10 @@ def build_all(out_dir: str | Path, language: str) -> tuple[dict[str, str], list[
     except Exception as exc:  # noqa: BLE001 - reported in the manifest, never fails the run
         return built, [f"deliverables: cannot read the run folder ({type(exc).__name__}: {exc})"]
     warnings += [f"deliverables: left out a results file that does not match its model: {p}" for p in data.problems]
-    for key, fn, suffix in (("deck", build_deck, DECK_SUFFIX), ("workbook", build_workbook, WORKBOOK_SUFFIX)):
+    for key, fn, name in (("deck", build_deck, DECK_NAME), ("workbook", build_workbook, WORKBOOK_NAME)):
         try:
             built[key] = fn(out, language, data=data).name
         except Exception as exc:  # noqa: BLE001
-            (out / f"{data.file_stem()}{suffix}").unlink(missing_ok=True)     # an older run's copy would mislead
+            (out / name).unlink(missing_ok=True)     # an older run's copy would mislead
             warnings.append(f"deliverables: the {key} could not be built ({type(exc).__name__}: {exc})")
     return built, warnings
