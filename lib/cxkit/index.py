@@ -66,8 +66,11 @@ def dashboard_html(out: Path, lang: str) -> str:
         shift = "–"
         if ar and a is not None and ar[0]["change"] and ar[0]["change"] > 0:
             shift = f"{esc(ar[0]['label'])} <span class=\"cx-more\">+{esc(f.money(ar[0]['change'], a.currency))}</span>"
-        rows.append(f"<tr><th>{esc(data.region_label(r))}</th><td>{csat}</td><td>{sig}</td><td class=\"num\">{nps}</td>"
-                    f"<td>{drv}</td><td>{cause}</td><td class=\"num\">{npv}</td><td>{shift}</td></tr>")
+        cells = zip(("csat", "sig", "nps", "driver", "cause", "npv", "shift"), (csat, sig, nps, drv, cause, npv, shift))
+        num = ' class="num"'
+        rows.append(f"<tr><th>{esc(data.region_label(r))}</th>" + "".join(
+            f'<td data-label="{esc(t("dash.col_" + c))}"{num if c in ("nps", "npv") else ""}>{v}</td>'
+            for c, v in cells) + "</tr>")
     if rows:
         heads = "".join(f"<th>{esc(t(f'dash.col_{c}'))}</th>" for c in
                         ("region", "csat", "sig", "nps", "driver", "cause", "npv", "shift"))
