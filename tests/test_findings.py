@@ -29,6 +29,8 @@ def raw(nb: str) -> dict:
     return json.loads((EX / "east" / f"{nb}.results.json").read_text(encoding="utf-8"))
 
 
+D3 = json.loads((EX / "east" / "03_diagnostics.results.json").read_text(encoding="utf-8"))
+RC = json.loads((EX / "east" / "04_root_cause.results.json").read_text(encoding="utf-8"))
 KPIS = json.loads((EX / "_engagement" / "99_summary.results.json").read_text(encoding="utf-8"))["kpis"]
 
 
@@ -55,15 +57,18 @@ def numbers(text: str) -> list[float]:
 def test_alert_states_value_interval_and_line(params):
     inp = inputs(params)
     (f, *_) = rule(F.region_findings(inp, "en", k=20), "alert")
-    assert f.metric == "alert:csat_0_100" and f.value == pytest.approx(77.1625)
+    assert f.metric == "alert:csat_0_100" and f.value == pytest.approx(D3["csat_0_100"])
     assert f.evidence == "east/03_diagnostics.html#diag-sec_kpi"
-    assert {77.2, 80.0, round(KPIS["east"]["csat_lo"], 1), round(KPIS["east"]["csat_hi"], 1)} <= set(numbers(f.text))
-    assert "whole interval is below the line" in f.text          # the 95% CI [76.4, 77.9] excludes 80
+    lo, hi = D3["csat_0_100_ci"]                                  # the interval 03 reports (weighted)
+    assert {round(D3["csat_0_100"], 1), 80.0, round(lo, 1), round(hi, 1)} <= set(numbers(f.text))
+    assert hi < 80 and "whole interval is below the line" in f.text
 
 
 def test_alert_whose_interval_reaches_the_line_is_not_significant(params):
     inp = inputs(params)
+    d3 = inp.nb("03_diagnostics")
     inp.kpis = {**KPIS["east"], "csat_hi": 80.4}
+    inp.results["03_diagnostics"] = d3.model_copy(update={"csat_0_100_ci": [d3.csat_0_100_ci[0], 80.4]})
     (f,) = [x for x in rule(F.region_findings(inp, "en", k=20), "alert") if x.metric == "alert:csat_0_100"]
     assert "not significant" in f.text and "80.4" in f.text
 
@@ -105,8 +110,9 @@ def test_top_driver_keep_up_is_protect_and_improve(params):
     (f,) = rule(F.region_findings(inp, "en", k=20), "top_driver")
     assert f.subject == "responsiveness" and f.claim == "protect_improve"
     assert "protect and improve" in f.text and "keep up" not in f.text
-    assert "Responsiveness" in f.text and "41.1%" in f.text and "37.4%" in f.text and "44.1%" in f.text
-    assert "clearly ahead of #2 Reliability" in f.text           # CI 37.4–44.1% vs 15.7–20.8%
+    w, (lo, hi) = D3["driver_weights"]["responsiveness"], D3["driver_weights_ci"]["responsiveness"]
+    assert "Responsiveness" in f.text and all(f"{100 * x:.1f}%" in f.text for x in (w, lo, hi))
+    assert "clearly ahead of #2 Reliability" in f.text           # the two bootstrap intervals do not overlap
     (a, *_) = rule(F.region_actions(inp, "en"), "driver")
     assert a.claim == "protect_improve" and "keep up" not in a.what
     kept = f.model_copy(update={"claim": "keep_up", "text": "Responsiveness: keep up the good work.", "cites": {}})
@@ -136,10 +142,11 @@ def test_no_driver_finding_without_a_driver_model(params):
 def test_root_cause_share_with_wilson_interval(params):
     inp = inputs(params)
     (f,) = rule(F.region_findings(inp, "en", k=20), "root_cause")
-    lo, hi = proportion_confint(216, 420, method="wilson")
-    assert F.wilson(216, 420) == pytest.approx((lo, hi))
-    assert f.metric == "category_share:process" and f.value == pytest.approx(216 / 420)
-    assert {51.4, 420, 216, round(100 * lo, 1), round(100 * hi, 1)} <= set(numbers(f.text))
+    k, n = RC["category_counts"]["process"], RC["n_complaints"]
+    lo, hi = proportion_confint(k, n, method="wilson")
+    assert F.wilson(k, n) == pytest.approx((lo, hi))
+    assert f.metric == "category_share:process" and f.value == pytest.approx(k / n)
+    assert {round(100 * k / n, 1), n, k, round(100 * lo, 1), round(100 * hi, 1)} <= set(numbers(f.text))
     assert f.evidence == "east/04_root_cause.html#rootcause-sec_pareto"
 
 
@@ -256,7 +263,8 @@ def test_actions_from_chains_drivers_allocation_staffing(params):
     acts = F.region_actions(inp, "en", k=20)
     chains = rule(acts, "chain")
     assert [a.owner for a in chains][:1] == ["Store operations"] and chains[0].due == "2026-12-31"
-    assert chains[0].target == "Serving time −15%" and "51.4%" in chains[0].kpi
+    share = RC["category_counts"]["process"] / RC["n_complaints"]
+    assert chains[0].target == "Serving time −15%" and f"{100 * share:.1f}%" in chains[0].kpi
     (d, *_) = rule(acts, "driver")
     assert d.owner == "Customer service centre"        # responsiveness levers are people levers → issues.people.owner
     assert d.due == "2026-12-31"                        # wave 2026Q3 → end of the next quarter
