@@ -184,8 +184,8 @@ class Straightliners(_Strict):
     share: Float = _req("share of respondents who straight-line")
 
 
-class WeightDistribution(_Strict):
-    """``weights`` of 00: the survey weights and their distribution (:meth:`cxkit.weighting.Weights.distribution`)."""
+class WeightsSummary(_Strict):
+    """``weights`` of 03: the survey weights used for the headline KPIs (:mod:`cxkit.weighting`)."""
 
     method: str = _req("rake, poststratify, design or column (client weights used as given)")
     n: Int = _req("respondents weighted")
@@ -195,6 +195,11 @@ class WeightDistribution(_Strict):
     max: Float = _req("largest weight (mean 1)")
     converged: bool = _req("raking converged")
     iterations: Int = _req("raking sweeps")
+
+
+class WeightDistribution(WeightsSummary):
+    """``weights`` of 00: the survey weights and their distribution (:meth:`cxkit.weighting.Weights.distribution`)."""
+
     quantiles: dict[str, Float] = _req("weight quantiles p01, p05, p25, p50, p75, p95, p99 (mean weight 1)")
     share_extreme: Float = _req("share of weights outside 0.2–5 × the mean weight")
 
@@ -582,19 +587,6 @@ class KanoFeature(_Strict):
     better: Float = _req("Better coefficient")
     worse: Float = _req("Worse coefficient")
     counts: KanoCounts = _req("respondents per category")
-
-
-class WeightsSummary(_Strict):
-    """``weights`` of 03: the survey weights used for the headline KPIs (:mod:`cxkit.weighting`)."""
-
-    method: str = _req("rake, poststratify, design or column (client weights used as given)")
-    n: Int = _req("respondents weighted")
-    effective_n: Float = _req("Kish effective sample size (Σw)² / Σw²")
-    deff: Float = _req("Kish design effect n / effective_n")
-    min: Float = _req("smallest weight (mean 1)")
-    max: Float = _req("largest weight (mean 1)")
-    converged: bool = _req("raking converged")
-    iterations: Int = _req("raking sweeps")
 
 
 class BannerCellModel(_Strict):

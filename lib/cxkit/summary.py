@@ -107,7 +107,6 @@ def weighted_region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[s
     √(V_r + V_rest)`` (independent samples), Holm-corrected across regions.
     """
     from scipy import stats
-    from statsmodels.stats.multitest import multipletests
 
     from . import weighting as wt
 
@@ -156,15 +155,7 @@ def weighted_region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[s
             z = (e[r].estimate - o.estimate) / np.sqrt(e[r].se ** 2 + o.se ** 2)
             ps.append(float(2 * stats.norm.sf(abs(z))))
         pvals[{"csat": "p_csat", "top2": "p_top2", "nps": "p_nps"}[key]] = ps
-    out = pd.DataFrame(rows + [whole])
-    for col, ps in pvals.items():
-        ps = np.asarray(ps, dtype=float)
-        if np.isfinite(ps).any():
-            adj = np.full(len(ps), np.nan)
-            ok = np.isfinite(ps)
-            adj[ok] = multipletests(ps[ok], method="holm")[1]
-            out[col] = list(adj) + [np.nan]
-    return out
+    return _holm_columns(pd.DataFrame(rows + [whole]), pvals)
 
 
 def engagement_kpis(frames: Mapping[str, pd.DataFrame], regions: Mapping[str, Mapping[str, Any]],
@@ -194,7 +185,6 @@ def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str |
     (a one-region engagement), gets no p-value (NaN) instead of an error.
     """
     from scipy import stats
-    from statsmodels.stats.multitest import multipletests
     from statsmodels.stats.proportion import proportions_ztest
 
     from . import metrics
@@ -232,10 +222,17 @@ def region_kpis(frames: Mapping[str, pd.DataFrame], outcomes: Mapping[str, str |
             if r != "_all":
                 p_nps.append(metrics.nps_diff_test(v, rv)["p_value"] if len(v) and len(rv) else np.nan)
         rows.append(row)
-    out = pd.DataFrame(rows)
-    for col, ps in (("p_csat", p_csat), ("p_top2", p_top), ("p_nps", p_nps)):
+    return _holm_columns(pd.DataFrame(rows), {"p_csat": p_csat, "p_top2": p_top, "p_nps": p_nps})
+
+
+def _holm_columns(out: pd.DataFrame, pvals: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Each region-vs-rest p-value column, Holm-adjusted across the regions that could be tested (the last row,
+    the whole engagement, gets none)."""
+    from statsmodels.stats.multitest import multipletests
+
+    for col, ps in pvals.items():
         ps = np.asarray(ps, dtype=float)
-        if np.isfinite(ps).any():     # Holm across the regions that could be tested
+        if np.isfinite(ps).any():
             adj = np.full(len(ps), np.nan)
             ok = np.isfinite(ps)
             adj[ok] = multipletests(ps[ok], method="holm")[1]
