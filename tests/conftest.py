@@ -74,8 +74,16 @@ def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
     return DemoRun(out, rep)
 
 
+@pytest.hookimpl(tryfirst=True)       # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Every test that needs the demo run executes notebooks: mark it slow (``make test-fast`` leaves it out)."""
+    """Every test that needs the demo run executes notebooks: mark it slow (``make test-fast`` leaves it out).
+
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests of the demo run share one worker, so
+    the session's demo run happens once; every other test goes with the rest of its file, so module fixtures are
+    built once too."""
     for item in items:
         if "demo_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("demo_run"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).name))

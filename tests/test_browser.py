@@ -184,6 +184,43 @@ def test_probe_detects_problems(browser, tmp_path):
     assert not_blank(res["png"]) < 0.001            # white page: blank
 
 
+def test_chart_text_check_can_fail(browser, tmp_path):
+    """The chart check of the layout test fails on a chart whose text is too small at 390 px and passes on one
+    the library sized for phones (min-width) and on a chart with a text form (shown instead on a phone)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cxkit.report import Playbook
+
+    css = (Path(__file__).resolve().parents[1] / "lib/cxkit/templates/cx_playbook/playbook.css").read_text("utf-8")
+
+    def chart(fontsize: float):
+        fig, ax = plt.subplots(figsize=(12, 4), dpi=100)
+        ax.bar(["a", "b"], [1, 2])
+        ax.set_title("title", fontsize=fontsize)
+        ax.tick_params(labelsize=fontsize)
+        return fig
+
+    pb = Playbook({"language": "en"}, display=False)
+    sized = pb.figure(chart(7), alt="sized")
+    with_text = pb.figure(chart(5), alt="fish", phone=[("People (12)", ["rude staff (5)"])])
+    raw = sized.replace('style="--cx-min:', 'data-x="')          # the same chart without the phone sizing
+    out = {}
+    for name, frag in {"sized": sized, "raw": raw, "text": with_text}.items():
+        f = tmp_path / f"{name}.html"
+        f.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" '
+                     f'content="width=device-width, initial-scale=1"><style>{css}</style></head>'
+                     f'<body class="cx-page"><main class="cx-main">{frag}</main></body></html>', encoding="utf-8")
+        tab = open_tab(browser)
+        out[name] = layout(browser, tab, f.as_uri(), 390)
+    assert [c["px"] >= MIN_CHART_FONT_PX for c in out["sized"]["charts"]] == [True]
+    assert out["sized"]["page"] <= out["sized"]["vw"] + 1            # it scrolls in its box, not the page
+    assert [c["px"] < MIN_CHART_FONT_PX for c in out["raw"]["charts"]] == [True]
+    assert out["text"]["charts"] == [] and "rude staff (5)" in out["text"]["text"]
+
+
 def test_every_demo_playbook_opens_offline(browser, demo_run):
     pages = sorted(demo_run.out.rglob("*.html"))
     assert len(pages) >= 5, "demo playbooks missing"
@@ -211,7 +248,22 @@ LAYOUT_JS = r"""
   }
   const body = document.body.cloneNode(true);
   body.querySelectorAll('details, style, script').forEach(e => e.remove());
-  return {vw: vw, page: document.documentElement.scrollWidth, tables: over, text: body.innerText,
+  // charts: the smallest text as rendered (image px of data-font-px scaled to the shown width); a chart with a
+  // text form for phones (.cx-has-phone) counts when neither the chart nor its text form is shown
+  const charts = [];
+  for (const img of document.querySelectorAll('figure.cx-figure img')) {
+    const fig = img.closest('figure');
+    if (fig.classList.contains('cx-has-phone') && getComputedStyle(fig).display === 'none') {
+      const alt = fig.nextElementSibling;
+      if (!alt || !alt.classList.contains('cx-phone-alt') || getComputedStyle(alt).display === 'none'
+          || alt.innerText.trim().length < 10) charts.push({alt: img.alt.slice(0, 40), px: 0});
+      continue;
+    }
+    if (img.offsetParent === null || !img.dataset.fontPx || !img.naturalWidth) continue;
+    charts.push({alt: img.alt.slice(0, 40),
+                 px: parseFloat(img.dataset.fontPx) * img.getBoundingClientRect().width / img.naturalWidth});
+  }
+  return {vw: vw, page: document.documentElement.scrollWidth, tables: over, text: body.innerText, charts: charts,
           findings: (() => {      // list items after the findings heading (fragments sit in separate blocks)
             const h = document.getElementById('dash-findings') || document.getElementById('summary-sec_findings');
             if (!h) return 0;
@@ -220,6 +272,11 @@ LAYOUT_JS = r"""
           })()};
 })()
 """
+
+
+#: smallest chart text on a phone (CSS px; the library aims at 9, report.PHONE_MIN_FONT_PX): a test constant,
+#: not read from the library, so a library change that shrinks charts fails here
+MIN_CHART_FONT_PX = 8.5
 
 
 def raw_keys(engagement: Path, lang: str) -> set[str]:
@@ -253,7 +310,8 @@ def layout(cdp: CDP, s: str, url: str, width: int) -> dict:
 
 def test_playbooks_fit_phone_and_desktop_and_show_no_raw_keys(browser, demo_run, demo_dir):
     """Issue 17: every page at 390 and 1280 px — the page never scrolls sideways; the summary pages' tables (the
-    index dashboard, 99) fit the screen; no key of engagement.yaml or data column in visible text (folded
+    index dashboard, 99) fit the screen; every chart shown on a phone has its smallest text at 8.5 px or more
+    (or shows its text form, the fishbone); no key of engagement.yaml or data column in visible text (folded
     statistical detail and 01's codebook, the fieldwork file that must name the variables, excepted); the index
     and 99 open with findings."""
     import re
@@ -270,6 +328,9 @@ def test_playbooks_fit_phone_and_desktop_and_show_no_raw_keys(browser, demo_run,
                 failures.append(f"{rel} @{width}: the page scrolls sideways ({res['page']} > {res['vw']} px)")
             if summary_page and width == 390 and res["tables"]:
                 failures.append(f"{rel} @390: tables wider than the screen: {res['tables'][:3]}")
+            small = [f"{c['alt']} ({c['px']:.1f} px)" for c in res["charts"] if c["px"] < MIN_CHART_FONT_PX]
+            if width == 390 and small:
+                failures.append(f"{rel} @390: chart text below {MIN_CHART_FONT_PX} px: {small[:3]}")
         if summary_page and res["findings"] < 1:
             failures.append(f"{rel}: no findings shown")
         if "01_survey_design" not in rel:

@@ -124,8 +124,8 @@ def _ea_everywhere(path: Path) -> None:
 # =========================================================================== formatting
 @pytest.mark.parametrize("lang, value, code, want", [
     ("zh", 58312432.6, "CNY", "5,831.2 万元"), ("zh", 123456789, "CNY", "1.23 亿元"), ("zh", 8000, "CNY", "8,000 元"),
-    ("zh", -2500000, "USD", "−250.0 万 USD"), ("en", 58312432.6, "CNY", "CNY 58.3 million"),
-    ("en", 2.5e9, "EUR", "EUR 2.50 billion"), ("en", -1.5e6, "CNY", "−CNY 1.5 million"), ("en", None, "CNY", "–"),
+    ("zh", -2500000, "USD", "−250.0 万 USD"), ("en", 58312432.6, "CNY", "CNY 58.3M"),
+    ("en", 2.5e9, "EUR", "EUR 2.50B"), ("en", -1.5e6, "CNY", "−CNY 1.5M"), ("en", None, "CNY", "–"),
 ])
 def test_money_for_presentation(lang, value, code, want):
     assert D.Formatter(lang).money(value, code) == want
@@ -136,7 +136,7 @@ def test_shares_ratios_months():
     assert (f.pct(0.83), f.pct(0.4109, 0), f.ratio(6.2928), f.months(8), f.months(None)) == \
         ("83.0%", "41%", "1:6.3", "8 个月", "测算期内未回收")
     assert D.Formatter("en").gap("top2", -0.031) == "−3.1 pp" and D.Formatter("en").gap("csat", 2) == "+2.0"
-    assert D.Formatter("en").value("npv", 58312432.6) == "CNY 58.3 million"
+    assert D.Formatter("en").value("npv", 58312432.6) == "CNY 58.3M"
     assert D.Formatter("en").value("top2_share", 0.836) == "83.6%" and D.Formatter("en").value("x", "as given") == "as given"
 
 
@@ -243,7 +243,7 @@ def test_findings_first_from_the_summary(tmp_path):
     table = _shape(slides["findings"], "findings").table
     rows = [[c.text for c in r.cells] for r in table.rows]
     assert [r[0] for r in rows[1:]] == [f["text"] for f in FINDINGS]
-    assert [r[1] for r in rows[1:]] == ["74.7", "41%", "CNY 58.0 million"]
+    assert [r[1] for r in rows[1:]] == ["74.7", "41%", "CNY 58.0M"]
     assert rows[1][2] == "All regions · Engagement summary" and rows[2][2] == "East · Diagnostics"
     assert table.cell(2, 2).text_frame.paragraphs[0].runs[0].hyperlink.address == FINDINGS[1]["evidence"]
     assert "derived" not in " ".join(_texts(slides["findings"]))

@@ -153,7 +153,7 @@ def test_root_cause_share_with_wilson_interval(params):
 def test_roi_with_monte_carlo_and_risk(params):
     inp = inputs(params)
     (f,) = rule(F.region_findings(inp, "en", k=20), "roi")
-    assert f.claim is None and "P(NPV < 0) = 0.0%" in f.text and "58.0 M CNY" in f.text and "1:6.29" in f.text
+    assert f.claim is None and "P(NPV < 0) = 0.0%" in f.text and "NPV CNY 58.0M" in f.text and "1:6.29" in f.text
     risky = inputs(params, **{"05_roi": lambda d: d.update(p_npv_positive=0.7)})
     (g,) = rule(F.region_findings(risky, "en", k=20), "roi")
     assert g.claim == "risky" and g.score > 80 and "30.0%" in g.text
@@ -172,7 +172,7 @@ def test_allocation_uses_the_scenario_table(params):
     (f,) = rule(F.region_findings(inp, "en", k=20), "allocation")
     assert f.value == opt.objective and f.cites["optimal_points"].value == opt.points == a.optimal_points
     assert f.cites["current_points"].value == cur.points and cur.points > opt.points
-    assert "26.2 M CNY" in f.text and "20.6 M CNY" in f.text and "(8.5 against 5.5)" in f.text
+    assert "CNY 26.2M" in f.text and "CNY 20.6M" in f.text and "(8.5 against 5.5)" in f.text
     assert F.check_consistency([f], [], {"east": inp}) == []
     promise = F.Finding(text="The optimal plan lifts satisfaction by +5.5 points.", metric="allocation.optimal_objective",
                         value=opt.objective, evidence=f.evidence, region="east", rule="allocation",
@@ -269,7 +269,7 @@ def test_actions_from_chains_drivers_allocation_staffing(params):
     assert d.owner == "Customer service centre"        # responsiveness levers are people levers → issues.people.owner
     assert d.due == "2026-12-31"                        # wave 2026Q3 → end of the next quarter
     (al,) = rule(acts, "allocation")
-    assert "Platinum real-time alerts" in al.what and "26.2 M CNY" in al.target
+    assert "Platinum real-time alerts" in al.what and "CNY 26.2M" in al.target
     (st,) = rule(acts, "staffing")
     assert "100 agents" in st.what and st.target == "≤ 40"
     for a in acts:

@@ -3,6 +3,7 @@ engagement, and ``cx demo`` runs from it in a folder with no source tree nearby.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,8 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 def installed(tmp_path_factory) -> Path:
     """cxkit built as a wheel and installed (without dependencies: the test venv has them) into a bare folder."""
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"),
-                    str(ROOT)], check=True, capture_output=True)
+    # built from a copy of what the wheel is made of: an in-tree build writes build/ and *.egg-info beside the
+    # sources, which races with other tests running from the same tree (make test runs two workers)
+    src = tmp / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "data", "outputs", "*.pyc")
+    for rel in ("lib", "notebooks", "params/demo"):
+        shutil.copytree(ROOT / rel, src / rel, symlinks=True, ignore=skip)
+    for f in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / f, src / f)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                            str(tmp / "dist"), str(src)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-3000:]
     wheel = next((tmp / "dist").glob("cxkit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for must in ("cxkit/notebooks/00_data_profile.ipynb", "cxkit/notebooks/99_summary.ipynb",

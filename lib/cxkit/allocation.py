@@ -179,7 +179,9 @@ class AllocationParams(_Strict):
 
     budget: float = Field(default=12_000_000, gt=0)
     currency: str = "CNY"
-    money_unit: float = Field(default=1_000_000, gt=0)
+    #: display unit of money amounts in 06's tables and charts; None = chosen from the budget and the language
+    #: (万元 in Chinese, K / M in English: :func:`cxkit.present.money_unit`)
+    money_unit: float | None = Field(default=None, gt=0)
     objective: Literal["uplift", "money"] = "uplift"
     method: Literal["SLSQP", "trust-constr"] = "SLSQP"
     target_csat: float | None = Field(default=90, gt=0, le=100)
@@ -456,6 +458,8 @@ class Group:
     mask: np.ndarray
     min_share: float | None = None
     max_share: float | None = None
+    by: str = "levers"                      # what ``members`` name: dimension, tier or levers (for display)
+    members: tuple[str, ...] = ()
 
 
 def _as_bounds(n, lower, upper):
@@ -1022,21 +1026,41 @@ def group_shares(x, keys: Sequence[str]) -> dict[str, float]:
     return {k: v / tot for k, v in out.items()}
 
 
-def violations(x, lower, upper, groups: Sequence[Group], names, *, tol: float = 1e-6) -> list[str]:
-    """Constraints an allocation breaks (for scenarios that ignore them), as short texts."""
+def violation_items(x, lower, upper, groups: Sequence[Group], names, *, tol: float = 1e-6) -> list[dict]:
+    """Constraints an allocation breaks (for scenarios that ignore them), one dict each:
+    ``{kind: "share_min" | "share_max", group, share, limit}`` for a group's budget share, or
+    ``{kind: "bound", lever, value, lo, hi}`` for a lever outside its bounds.
+
+    >>> g = [Group("plat", np.array([True, False]), min_share=0.5, by="tier", members=("platinum",))]
+    >>> [v["kind"] for v in violation_items([1.0, 3.0], [0, 0], [5, 2], g, ["a", "b"])]
+    ['share_min', 'bound']
+    """
     x = np.asarray(x, float)
     lo, hi = _as_bounds(len(x), lower, upper)
-    out = []
+    out: list[dict] = []
     tot = x.sum()
     for g in groups:
         s = float(np.asarray(g.mask, float) @ x / tot)
         if g.min_share is not None and s < g.min_share - tol:
-            out.append(f"{g.name} {100 * s:.0f}% < {100 * g.min_share:.0f}%")
+            out.append({"kind": "share_min", "group": g, "share": s, "limit": g.min_share})
         if g.max_share is not None and s > g.max_share + tol:
-            out.append(f"{g.name} {100 * s:.0f}% > {100 * g.max_share:.0f}%")
+            out.append({"kind": "share_max", "group": g, "share": s, "limit": g.max_share})
     for i in range(len(x)):
         if x[i] < lo[i] * (1 - tol) or x[i] > hi[i] * (1 + tol):
-            out.append(f"{names[i]} {_money(x[i])} ∉ [{_money(lo[i])}, {_money(hi[i])}]")
+            out.append({"kind": "bound", "lever": names[i], "value": float(x[i]), "lo": float(lo[i]),
+                        "hi": float(hi[i])})
+    return out
+
+
+def violations(x, lower, upper, groups: Sequence[Group], names, *, tol: float = 1e-6) -> list[str]:
+    """:func:`violation_items` as short texts (the results' ``violations``; the playbook words them)."""
+    out = []
+    for v in violation_items(x, lower, upper, groups, names, tol=tol):
+        if v["kind"] == "bound":
+            out.append(f"{v['lever']} {_money(v['value'])} ∉ [{_money(v['lo'])}, {_money(v['hi'])}]")
+        else:
+            sign = "<" if v["kind"] == "share_min" else ">"
+            out.append(f"{v['group'].name} {100 * v['share']:.0f}% {sign} {100 * v['limit']:.0f}%")
     return out
 
 
@@ -1243,7 +1267,8 @@ def build_plan(params: dict[str, Any], diagnostics: dict | None = None, roi: dic
     groups = []
     for g in p.groups:
         keys = {"dimension": dims, "tier": tiers, "levers": [lv.name for lv in p.levers]}[g.by]
-        groups.append(Group(g.name, np.array([k in g.members for k in keys]), g.min_share, g.max_share))
+        groups.append(Group(g.name, np.array([k in g.members for k in keys]), g.min_share, g.max_share,
+                            by=g.by, members=tuple(g.members)))
     lower = np.array([lv.min_spend for lv in p.levers], float)
     upper = np.array([lv.max_spend if lv.max_spend is not None else np.inf for lv in p.levers], float)
     current = np.array([lv.current for lv in p.levers], float)

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import allocation as al
 from . import staffing
+from . import present
 from .report import fmt_num, fmt_pct
 
 #: scenarios every run may have (besides the engagement's own ``splits``), named by ``allocation.sc_<name>``
@@ -37,14 +38,10 @@ class Page:
 
     params: al.AllocationParams
     plan: al.Plan
-    unit: str            # display unit of money amounts, e.g. "百万CNY"
-    per: str             # unit of a marginal return, e.g. "per CNY" / "per CNY m"
+    unit: str            # display unit of money amounts, e.g. "万元"
+    per: str             # unit of a marginal return, e.g. "per CNY" / "per CNY M"
     objective: str       # what the optimiser maximises, in words
-
-    @property
-    def M(self) -> float:
-        """Money amounts are divided by this for display (``allocation.money_unit``)."""
-        return self.params.money_unit
+    M: float = 1e6       # money amounts are divided by this for display (the unit's divisor)
 
     @property
     def money(self) -> bool:
@@ -118,16 +115,16 @@ def intro_section(pb, section: Mapping[str, Any] | al.AllocationParams, diag: Ma
     """
     P = section if isinstance(section, al.AllocationParams) else al.AllocationParams.model_validate(section)
     plan = al.build_plan(P, diag, roi_res, lang=pb.lang, scales=pb.params["survey"].get("scales"))
-    B, M, cur = plan.budget, P.money_unit, P.currency
-    unit = pb.t("allocation.unit_million", currency=cur) if M == 1e6 else \
-        pb.t("allocation.unit_money", unit=fmt_num(M, 0), currency=cur)
+    B, cur = plan.budget, P.currency
+    u = present.money_unit(cur, pb.lang, [B]) if P.money_unit is None else present.unit_for(P.money_unit, cur, pb.lang)
+    unit, M = u.label, u.divisor
     money = P.objective == "money"
-    page = Page(params=P, plan=plan, unit=unit,
+    page = Page(params=P, plan=plan, unit=unit, M=M,
                 per=pb.t("allocation.per_currency", currency=cur) if money else pb.t("allocation.per_unit", unit=unit),
                 objective=pb.t("allocation.obj_money") if money else pb.t("allocation.obj_points"))
     pb.p(pb.t("allocation.intro", budget=fmt_num(B / M, 1), unit=unit, n=len(plan.names)))
     for key, values in plan.notes:
-        pb.note(pb.t(key, **values), "warn" if key.startswith("allocation.warn") else "info")
+        pb.note(pb.t(key, **_worded(pb, values)), "warn" if key.startswith("allocation.warn") else "info")
     return page
 
 
@@ -376,7 +373,7 @@ def scenario_section(pb, page: Page, run: ScenarioRun) -> None:
     pb.h2(pb.t("allocation.sec_scenarios"))
     pb.p(pb.t("allocation.scenarios_text"))
     st = run.table.copy()
-    st["violations"] = [_lever_labels(v, plan) for v in st["violations"]]     # the results keep the lever names
+    st["violations"] = [_violation_text(pb, page, allocs[sc]) for sc in st["scenario"]]  # results keep the ids
     pb.table(st.assign(scenario=[name(s) for s in st["scenario"]], objective=st["objective"] / oscale,
                        gap=st["gap"] / oscale, budget_equivalent=st["budget_equivalent"] / M, waste=st["waste"] / M)
              .rename(columns={"scenario": pb.t("allocation.col_scenario"), "objective": obj_col,
@@ -538,7 +535,7 @@ def reallocation_section(pb, page: Page, run: ScenarioRun, roi_res: Mapping[str,
     if not roi_tier:
         roi_tier = P.inputs.roi_by_tier
         pb.note(pb.t("allocation.note_fallback_missing" if roi_res is None else "allocation.note_fallback_key",
-                     notebook="05_roi", what="roi_by_tier"), "info")
+                     **_worded(pb, {"notebook": "05_roi", "what": "roi_by_tier"})), "info")
     tiers_present = list(dict.fromkeys(plan.tiers))
     start = dict(al.group_shares(run.tier_start, plan.tiers).items())
     rq = al.quarterly_reallocation(start, roi_tier, quarters=P.reallocation.quarters, step=P.reallocation.step,
@@ -604,6 +601,7 @@ def staffing_section(pb, page: Page, run: ScenarioRun) -> None:
     Results key: ``staffing``.
     """
     S, plan, unit, M = page.params.staffing, page.plan, page.unit, page.M
+    H = present.headcount
     pb.h2(pb.t("allocation.sec_staffing"))
     plan_s = staffing.staffing_plan(**S.model_dump())
     if plan_s["recommended"] is None:
@@ -614,34 +612,34 @@ def staffing_section(pb, page: Page, run: ScenarioRun) -> None:
     if plan_s["agents_peak"] is not None:
         cards.append({"label": pb.t("allocation.kpi_agents_peak", peak=fmt_num(S.peak_volume, 0),
                                     per=fmt_num(S.contacts_per_agent_peak, 0)),
-                      "value": str(plan_s["agents_peak"]),
-                      "detail": pb.t("allocation.kpi_flex", n=plan_s["headcount_with_flex"],
+                      "value": H(plan_s["agents_peak"]),
+                      "detail": pb.t("allocation.kpi_flex", n=H(plan_s["headcount_with_flex"]),
                                      pct=fmt_pct(S.flex_share, 0))})
     if plan_s["agents_for_load"] is not None:
         cards.append({"label": pb.t("allocation.kpi_agents_load", daily=fmt_num(S.daily_inquiries, 0),
-                                    std=fmt_num(S.load_standard, 0)), "value": str(plan_s["agents_for_load"])})
+                                    std=fmt_num(S.load_standard, 0)), "value": H(plan_s["agents_for_load"])})
     if plan_s["load"] is not None:
-        cards.append({"label": pb.t("allocation.kpi_load", staffed=S.agents_staffed), "value": f"{plan_s['load']:.0f}",
+        cards.append({"label": pb.t("allocation.kpi_load", staffed=H(S.agents_staffed)), "value": f"{plan_s['load']:.0f}",
                       "kind": "alert" if plan_s["load_over"] else "ok"})
-    cards.append({"label": pb.t("allocation.kpi_experts"), "value": str(plan_s["experts_min"]),
+    cards.append({"label": pb.t("allocation.kpi_experts"), "value": H(plan_s["experts_min"]),
                   "detail": pb.t("allocation.kpi_experts_detail", pct=fmt_pct(S.expert_share, 0),
-                                 n=plan_s["recommended"])})
+                                 n=H(plan_s["recommended"]))})
     pb.kpis(cards)
     if plan_s["load_over"]:
         pb.note(pb.t("allocation.load_over", load=f"{plan_s['load']:.0f}", std=fmt_num(S.load_standard, 0),
-                     need=plan_s["agents_for_load"], staffed=S.agents_staffed), "alert")
+                     need=H(plan_s["agents_for_load"]), staffed=H(S.agents_staffed)), "alert")
     if plan_s["headcount_with_flex"] is not None and plan_s["agents_for_load"] is not None and \
             plan_s["headcount_with_flex"] != plan_s["agents_for_load"]:
-        pb.note(pb.t("allocation.staff_rules_differ", peak=plan_s["headcount_with_flex"],
-                     load=plan_s["agents_for_load"], rec=plan_s["recommended"]), "info")
+        pb.note(pb.t("allocation.staff_rules_differ", peak=H(plan_s["headcount_with_flex"]),
+                     load=H(plan_s["agents_for_load"]), rec=H(plan_s["recommended"])), "info")
     if plan_s["labour_cost"] is not None:
-        pb.p(pb.t("allocation.staff_cost", rec=plan_s["recommended"], labour=fmt_num(plan_s["labour_cost"] / M, 2),
+        pb.p(pb.t("allocation.staff_cost", rec=H(plan_s["recommended"]), labour=fmt_num(plan_s["labour_cost"] / M, 2),
                   training=fmt_num(plan_s["training_budget"] / M, 2), pct=fmt_pct(S.training_share, 0),
                   hours=fmt_num(plan_s["training_hours_total"], 0), unit=unit))
         if plan_s["extra_cost"]:
             people = float(np.sum(run.opt.x[[d == "people" for d in plan.dimensions]]))
             kind = "warn" if plan_s["extra_cost"] > people else "info"
-            pb.note(pb.t("allocation.staff_extra", extra=plan_s["extra_agents"],
+            pb.note(pb.t("allocation.staff_extra", extra=H(plan_s["extra_agents"]),
                          cost=fmt_num(plan_s["extra_cost"] / M, 2), people=fmt_num(people / M, 2), unit=unit), kind)
     pb.result("staffing", plan_s)
 
@@ -728,17 +726,43 @@ def plot_shares(table, *, title: str, ylabel: str):
     return fig
 
 
-def _lever_labels(text: str, plan) -> str:
-    """A constraint-violation text with each lever's name replaced by its display label.
+def _worded(pb, values: dict[str, Any]) -> dict[str, Any]:
+    """A fallback note's fields in words: the upstream notebook's title and the input's name, not their ids."""
+    out = dict(values)
+    if "notebook" in out:
+        out["notebook"] = pb.label(f"nb.{out['notebook']}", out["notebook"])
+    if "what" in out:
+        out["what"] = pb.label(f"allocation.input_{out['what']}", out["what"])
+    return out
 
-    >>> class P: names, labels = ["mass_people", "plat_people"], ["大众·人员", "铂金·人员"]
-    >>> _lever_labels("plat_people 3,200,000 ∉ [0, 3,000,000]; mass_people 1 ∉ [2, 3]", P)
-    '铂金·人员 3,200,000 ∉ [0, 3,000,000]; 大众·人员 1 ∉ [2, 3]'
+
+def _group_label(pb, page: Page, g: al.Group) -> str:
+    """A share constraint named by its members: tiers, dimensions or levers, in the playbook's words."""
+    plan = page.plan
+    if g.by == "tier":
+        names = [pb.tier_label(m) for m in g.members]
+    elif g.by == "dimension":
+        names = [pb.t(f"allocation.dim_{m}") for m in g.members]
+    else:
+        names = [plan.labels[plan.names.index(m)] if m in plan.names else m for m in g.members]
+    return pb.join(names) if names else g.name
+
+
+def _violation_text(pb, page: Page, x) -> str:
+    """The constraints a scenario's allocation breaks, worded for the page ("–" when none).
+
+    Shares as percentages, money in the page's currency (:func:`cxkit.present.money`), levers and groups by
+    their display labels.
     """
-    import re
-
-    if not text:
-        return text
-    names = dict(zip(plan.names, plan.labels))
-    return re.sub(r"(?<![\w])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w])",
-                  lambda m: names[m.group(1)], text)
+    plan, cur = page.plan, page.params.currency
+    out = []
+    for v in al.violation_items(x, plan.lower, plan.upper, plan.groups, plan.names):
+        if v["kind"] == "bound":
+            hi = v["hi"]
+            out.append(pb.t("allocation.viol_bound", lever=plan.labels[plan.names.index(v["lever"])],
+                            value=present.money(v["value"], cur, pb.lang), lo=present.money(v["lo"], cur, pb.lang),
+                            hi=present.money(hi, cur, pb.lang) if np.isfinite(hi) else "∞"))
+        else:
+            out.append(pb.t(f"allocation.viol_{v['kind']}", group=_group_label(pb, page, v["group"]),
+                            share=fmt_pct(v["share"], 0), limit=fmt_pct(v["limit"], 0)))
+    return ("；" if pb.lang == "zh" else "; ").join(out) or "–"

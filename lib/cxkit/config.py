@@ -27,10 +27,10 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import ConfigError, Problem
 
@@ -164,6 +164,19 @@ class OutcomeSpec(_Strict):
     overall: str | OutcomeDetail | None = None
 
 
+def _check_label(v: Any) -> Any:
+    if isinstance(v, dict):
+        if not v or not set(v) <= {"zh", "en"} or not all(isinstance(x, str) and x.strip() for x in v.values()):
+            raise ValueError(f"a label is text or {{zh: …, en: …}}, got {v!r}")
+    elif not isinstance(v, str) or not v.strip():
+        raise ValueError(f"a label is text or {{zh: …, en: …}}, got {v!r}")
+    return v
+
+
+#: a display label: one text, or one per language ``{zh: 华东, en: East China}``
+DisplayLabel = Annotated[str | dict[str, str], AfterValidator(_check_label)]
+
+
 class SurveyParams(_Strict):
     id_column: str | None = Field("respondent_id", description="null: the row number identifies a respondent")
     missing_codes: list[float] = Field(default_factory=list, description="answer codes that mean no answer "
@@ -179,6 +192,19 @@ class SurveyParams(_Strict):
     outcome_types: dict[str, str] = Field(default_factory=dict, description="filled from outcome details")
     outcome_labels: dict[str, dict[str, float]] = Field(default_factory=dict, description="column → its codebook, "
                                                         "filled from outcome details")
+    column_labels: dict[str, DisplayLabel] = Field(
+        default_factory=dict, description="display name of a data column (a segment or banner): text or {zh, en}")
+    value_labels: dict[str, dict[str, DisplayLabel]] = Field(
+        default_factory=dict, description="column → value → display name (text or {zh, en}), e.g. channel: "
+        "{app: {zh: 手机应用, en: App}}; the segment column's values are the tiers")
+
+    @field_validator("value_labels", mode="before")
+    @classmethod
+    def _value_keys_as_text(cls, v):
+        """Values as the data shows them: YAML's ``1: 男`` is the value "1"."""
+        if isinstance(v, dict):
+            return {str(c): ({str(k): lab for k, lab in m.items()} if isinstance(m, dict) else m) for c, m in v.items()}
+        return v
 
     @model_validator(mode="after")
     def _outcome_details(self):

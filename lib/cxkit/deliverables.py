@@ -25,7 +25,7 @@ Examples
 ('5,831.2 万元', '83.0%', '1:6.3', '−2.1')
 >>> f = Formatter("en")
 >>> f.money(58312432.6, "CNY"), f.money(125000, "USD"), f.months(8)
-('CNY 58.3 million', 'USD 125,000', '8 months')
+('CNY 58.3M', 'USD 125.0K', '8 months')
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import __version__, i18n
+from . import __version__, i18n, present
 from . import results as contract
 from .errors import DataError
 
@@ -57,7 +57,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # =========================================================================== formatting
 class Formatter:
-    """Numbers for presentation in one language: money in 万/亿 (zh) or million/billion (en) with the
+    """Numbers for presentation in one language: money in 万/亿 (zh) or K/M/B (en) with the
     currency, shares as percents, ratios as 1:x; ``–`` for a missing value."""
 
     def __init__(self, lang: str):
@@ -84,30 +84,16 @@ class Formatter:
 
     def currency(self, code: str) -> str:
         """``元`` for CNY in Chinese, else the code."""
-        return "元" if self.lang == "zh" and code.upper() in ("CNY", "RMB") else code
+        return present.currency_name(code, self.lang)
 
     def money(self, v: Any, code: str = "CNY") -> str:
-        if not self.ok(v):
-            return "–"
-        a, cur = abs(v), self.currency(code)
-        if self.lang == "zh":
-            sep = "" if cur == "元" else " "
-            if a >= 1e8:
-                return self._signed(f"{v / 1e8:,.2f} 亿{sep}{cur}")
-            if a >= 1e4:
-                return self._signed(f"{v / 1e4:,.1f} 万{sep}{cur}")
-            return self._signed(f"{v:,.0f} {cur}")
-        if a >= 1e9:
-            return self._signed(f"{cur} {v / 1e9:,.2f} billion").replace(f"{cur} -", f"−{cur} ")
-        if a >= 1e6:
-            return self._signed(f"{cur} {v / 1e6:,.1f} million").replace(f"{cur} -", f"−{cur} ")
-        return f"{cur} {v:,.0f}".replace(f"{cur} -", f"−{cur} ")
+        """One amount in 万/亿 (zh) or K/M/B (en) with the currency (:func:`cxkit.present.money`)."""
+        return present.money(v, code, self.lang)
 
     def money_unit(self, code: str) -> tuple[float, str]:
-        """Divisor and unit label for money in charts: 万 in Chinese, million in English."""
-        if self.lang == "zh":
-            return 1e4, i18n.t("deliv.unit_wan", "zh", currency=self.currency(code))
-        return 1e6, i18n.t("deliv.unit_million", "en", currency=code)
+        """Divisor and unit label for money in charts: 万 in Chinese, M in English."""
+        u = present.money_unit(code, self.lang)
+        return u.divisor, u.label
 
     def kpi(self, key: str, v: Any) -> str:
         """A KPI value: shares as percents, CES with 2 decimals, 0–100 scores and NPS with 1."""
@@ -129,7 +115,7 @@ class Formatter:
 
         >>> f = Formatter("en")
         >>> f.value("driver_weight:responsiveness", 0.41), f.value("npv", 5.8e7), f.value("wave:overall", 2.79)
-        ('41%', 'CNY 58.0 million', '+2.8')
+        ('41%', 'CNY 58.0M', '+2.8')
         >>> f.value("alert:csat_0_100", 77.16), f.value("_all.top2", 0.779), f.value("alpha:value", 0.6718)
         ('77.2', '77.9%', '0.67')
         """

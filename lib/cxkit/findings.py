@@ -97,7 +97,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import i18n
+from . import i18n, present
 from .errors import DataError
 from .report import anchor_id
 from .results import NotebookResults
@@ -225,10 +225,13 @@ class _Say:
         self.cites[name] = Cite(value=float(v), shown=s, scale=100.0, digits=d)
         return s
 
-    def money(self, name: str, v: float, currency: str, d: int = 1) -> str:
-        s = f"{v / 1e6:,.{d}f}"
-        self.cites[name] = Cite(value=float(v), shown=s, scale=1e-6, digits=d)
-        return self.t("money", x=s, currency=currency)
+    def money(self, name: str, v: float, currency: str, d: int | None = None) -> str:
+        """An amount in 万/亿 (zh) or K/M/B (en) with its currency (:func:`cxkit.present.money_parts`)."""
+        m = present.money_parts(v, currency, self.lang, d)
+        if m is None:
+            return "–"
+        self.cites[name] = Cite(value=float(v), shown=m.number.replace("−", "-"), scale=1 / m.divisor, digits=m.digits)
+        return m.text
 
     def p(self, name: str, p: float) -> str:
         if p < 0.001:
@@ -287,6 +290,10 @@ class Labels:
     def tier(self, tier: str | None) -> str:
         if tier is None:
             return i18n.t("common.all", self.lang)
+        survey = self.params.get("survey") or {}
+        own = ((survey.get("value_labels") or {}).get(survey.get("segment_column")) or {}).get(str(tier))
+        if own:
+            return _label(own, self.lang, str(tier))
         return self._i18n(f"tier.{tier}") or _humanise(tier)
 
     def metric(self, metric: str) -> str:
@@ -940,7 +947,7 @@ def _roi_engagement(eng: EngagementInputs, say: _Say, lang: str) -> list[Finding
         text += say.t("f_all_roi_risk", region=eng.regions[worst].label, p=say.pct(f"{worst}.p_npv_negative", risk[worst]))
     return [Finding(text=text, metric="npv_total", value=total, region=SUMMARY, rule="roi",
                     evidence=evidence_link(SUMMARY, "99_summary", "summary.sec_roi"), score=60.0, cites=say.take(),
-                    headline=say.t("h_all_roi", total=say.t("money", x=f"{total / 1e6:,.1f}", currency=cur)))]
+                    headline=say.t("h_all_roi", total=present.money(total, cur, say.lang)))]
 
 
 def _allocation_engagement(eng: EngagementInputs, say: _Say, lang: str) -> list[Finding]:

@@ -191,6 +191,52 @@ def compact_png(data: bytes, colors: int = 256) -> bytes:
     return small if len(small) < len(data) else data
 
 
+#: smallest text a chart may show on a phone, in CSS pixels (issue 17: readable at 390 px)
+PHONE_MIN_FONT_PX = 9.0
+#: content width of a 390 px phone screen (16 px padding either side)
+PHONE_CONTENT_PX = 358
+
+
+def smallest_font_px(fig: Any) -> float | None:
+    """Pixel size, in the saved PNG, of the smallest visible text of a matplotlib figure (None without text).
+
+    Size in points × dpi / 72, at the dpi ``savefig`` uses (``savefig.dpi``, else the figure's).
+
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(dpi=100); _ = ax.set_title("t", fontsize=14); _ = ax.text(0, 0, "x", fontsize=7.2)
+    >>> _ = ax.set_xticks([]); _ = ax.set_yticks([])
+    >>> with plt.rc_context({"savefig.dpi": "figure"}):
+    ...     round(smallest_font_px(fig), 1)
+    10.0
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and str(t.get_text()).strip()]
+    if not sizes:
+        return None
+    dpi = plt.rcParams.get("savefig.dpi", "figure")
+    dpi = fig.dpi if dpi in (None, "figure") else float(dpi)
+    return float(min(sizes)) * dpi / 72.0
+
+
+def phone_min_width(width_px: int, font_px: float | None, min_font: float = PHONE_MIN_FONT_PX,
+                    screen: int = PHONE_CONTENT_PX) -> int | None:
+    """Display width (CSS px) below which a chart's smallest text would render under ``min_font`` px; None when
+    the chart is readable at the phone's content width anyway (or has no text).
+
+    width × min_font / font_px, capped at the chart's own width.
+
+    >>> phone_min_width(1200, 10.0), phone_min_width(600, 18.0), phone_min_width(800, 4.0)
+    (1080, None, 800)
+    """
+    if not width_px or not font_px:
+        return None
+    need = math.ceil(width_px * min_font / font_px)
+    return min(need, width_px) if need > screen else None
+
+
 class Playbook:
     """The page a notebook writes: language, escaped blocks, and its key figures."""
 
@@ -226,8 +272,20 @@ class Playbook:
         """Translate if the key exists, else return ``fallback`` (or the key)."""
         return self.t(key) if i18n.has(key) else (fallback if fallback is not None else key)
 
+    def _client_label(self, kind: str, column: str | None, value: str | None = None) -> str | None:
+        """A label the engagement gives (``survey.column_labels`` / ``survey.value_labels``) in this language."""
+        survey = self.params.get("survey") or {}
+        lab = (survey.get(kind) or {}).get(column) if column else None
+        if value is not None:
+            lab = (lab or {}).get(value) if isinstance(lab, dict) else None
+        if isinstance(lab, dict) and lab and set(lab) <= {"zh", "en"}:
+            return lab.get(self.lang) or next(iter(lab.values()))
+        return lab if isinstance(lab, str) and lab else None
+
     def tier_label(self, tier: str) -> str:
-        return self.label(f"tier.{tier}", tier)
+        """Display name of a customer tier: ``survey.value_labels`` of the segment column, else ``tier.<tier>``."""
+        seg = (self.params.get("survey") or {}).get("segment_column")
+        return self._client_label("value_labels", seg, str(tier)) or self.label(f"tier.{tier}", tier)
 
     def scale_label(self, name: str) -> str:
         """Display name of a scale or driver dimension.
@@ -265,22 +323,41 @@ class Playbook:
         return str(lab.get(self.lang) or lab.get("en") or item)
 
     def column_label(self, column: str) -> str:
-        """Display name of a data column (a segment or banner column): the customer tier for
-        ``survey.segment_column``, else the shared ``col.<column>`` string (region, channel, age band …),
-        else the column name itself (escaped where it is written)."""
+        """Display name of a data column (a segment or banner column): the engagement's
+        ``survey.column_labels``, else the customer tier for ``survey.segment_column``, else the shared
+        ``col.<column>`` string (region, channel, age band …), else the column name itself (escaped where
+        it is written).
+
+        >>> pb = Playbook({"language": "en", "survey": {"column_labels": {"q_city": {"zh": "城市", "en": "City"}}}},
+        ...               display=False)
+        >>> pb.column_label("q_city"), pb.column_label("channel")
+        ('City', 'Channel')
+        """
+        own = self._client_label("column_labels", column)
+        if own:
+            return own
         if column == self.params.get("survey", {}).get("segment_column"):
             return self.t("common.tier")
         return self.label(f"col.{column}", column)
 
     def value_label(self, column: str, value: Any) -> str:
-        """Display name of one value of a data column: tiers for the segment column, else the answer label of
-        the item bank's question with that id (``channel``: app → App / 门店 …), else the value as text.
+        """Display name of one value of a data column: the engagement's ``survey.value_labels``, else tiers
+        for the segment column, else the answer label of the item bank's question with that id (``channel``:
+        app → App / 门店 …), else the value as text.
 
-        >>> pb = Playbook({"language": "zh", "survey": {"segment_column": "tier"}}, display=False)
+        >>> pb = Playbook({"language": "zh", "survey": {"segment_column": "tier",
+        ...                "value_labels": {"city": {"1": {"zh": "一线", "en": "Tier 1"}}}}}, display=False)
         >>> pb.value_label("channel", "store"), pb.value_label("tier", "gold"), pb.value_label("x", 3)
         ('门店', '黄金', '3')
+        >>> pb.value_label("city", 1)
+        '一线'
         """
         text = str(value)
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))                       # a code read as 1.0 is the value "1"
+        own = self._client_label("value_labels", column, text)
+        if own:
+            return own
         if column == self.params.get("survey", {}).get("segment_column"):
             return self.tier_label(text)
         from .survey import bank_choice_labels
@@ -422,17 +499,39 @@ class Playbook:
             self._theme_font = theme.apply(self.lang) or ""
         return self._theme_font or None
 
-    def figure(self, fig: Any, *, alt: str = "", caption: str | None = None) -> str:
-        """Embed a matplotlib figure as a PNG data URI (no external file), then close it."""
+    def figure(self, fig: Any, *, alt: str = "", caption: str | None = None,
+               phone: Sequence[tuple[str, Sequence[str]]] | None = None) -> str:
+        """Embed a matplotlib figure as a PNG data URI (no external file), then close it.
+
+        Readable on a phone (issue 17): the image gets a ``min-width`` at which its smallest text renders at
+        :data:`PHONE_MIN_FONT_PX` or more (:func:`phone_min_width`); on a narrower screen the chart scrolls
+        inside its own box, never the page. ``data-font-px`` records that smallest text in image pixels.
+        ``phone`` gives the chart as text for narrow screens instead — ``[(heading, [lines…]), …]``, escaped
+        here — shown below 600 px in place of a chart too wide to read (the fishbone).
+        """
         import matplotlib.pyplot as plt
 
+        font_px = smallest_font_px(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
-        b64 = base64.b64encode(compact_png(buf.getvalue())).decode("ascii")
+        png = compact_png(buf.getvalue())
+        width = int.from_bytes(png[16:20], "big") if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
+        need = phone_min_width(width, font_px)
+        style = f' style="--cx-min:{need}px"' if need else ""
+        font = f' data-font-px="{font_px:.1f}"' if font_px else ""
+        b64 = base64.b64encode(png).decode("ascii")
         cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-        return self._emit(f'<figure class="cx-figure"><img src="data:image/png;base64,{b64}" '
-                          f'alt="{esc(alt or caption or "")}"/>{cap}</figure>')
+        klass = "cx-figure cx-has-phone" if phone else "cx-figure"
+        html = (f'<figure class="{klass}"><img src="data:image/png;base64,{b64}" '
+                f'alt="{esc(alt or caption or "")}"{font}{style}/>{cap}</figure>')
+        if phone:
+            items = "".join(f"<li><strong>{esc(head)}</strong>" + (
+                "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>" if lines else "") + "</li>"
+                for head, lines in phone)
+            title = f'<p class="cx-phone-title">{esc(alt)}</p>' if alt else ""
+            html += f'<div class="cx-phone-alt">{title}<ul class="cx-list">{items}</ul></div>'
+        return self._emit(html)
 
     # ------------------------------------------------------------------ data & results
     def result(self, key: str, value: Any) -> Any:

@@ -5,7 +5,8 @@ Each section builder takes the :class:`~cxkit.report.Playbook` and the :class:`~
 and records its keys of ``05_roi.results.json`` (docs/results.md). The maths stays in :mod:`cxkit.roi`
 (this module imports it, never the reverse); the thresholds that decide a note are fields of
 :class:`cxkit.roi.RoiParams` (``irr_note_above``, ``clip_warn_share``, ``p_positive_warn``).
-Money is shown in millions of the engagement's currency (:data:`MILLION`, string ``roi.unit_m``).
+Money is shown in one unit per page (万元 / 亿元 on Chinese pages, K / M on English ones:
+:func:`cxkit.present.money_unit`); single amounts (cards) scale to their own size (:func:`cxkit.present.money`).
 
 The charts (``plot_*``) return a matplotlib ``Figure``; their labels come in already translated.
 
@@ -22,10 +23,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from . import roi
-from .report import fmt_num, fmt_pct
+from . import present
 
-#: money in tables, cards and charts is divided by this (the ``roi.unit_m`` string says "million")
-MILLION = 1e6
 
 #: the Monte Carlo key figures recorded (None without uncertainty)
 MC_KEYS = ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payback_p10", "payback_p50",
@@ -102,13 +101,66 @@ def input_labels(pb, model: roi.RoiModel, names: Sequence[str]) -> list[str]:
     return out
 
 
-def _unit(pb, model: roi.RoiModel) -> str:
-    return pb.t("roi.unit_m", currency=model.params.currency)
+def _unit(pb, model: roi.RoiModel) -> present.MoneyUnit:
+    """The page's one money unit (万元 / 亿元 in Chinese, CNY K / M in English), from the size of the
+    programme's costs (:func:`cxkit.present.money_unit`)."""
+    costs = [v for k, v in model.base.items() if _input_kind(k) == "money" and k.endswith(".cost")]
+    return present.money_unit(model.params.currency, pb.lang, costs or None)
 
 
-def _show(pb, frame, columns: Sequence[str], **kw: Any) -> str:
-    """``pb.table`` with the given columns renamed to their ``roi.col_<name>`` strings."""
-    return pb.table(frame.rename(columns={c: pb.t(f"roi.col_{c}") for c in columns}), **kw)
+#: how an input of the model is shown: by the last part of its name (``initiatives.x.cost`` → ``cost``)
+INPUT_KINDS = {"cost": "money", "revenue": "money", "complaint_cost": "money", "customers": "count",
+               "uplift": "points"}
+
+
+def _input_kind(name: str) -> str:
+    """``money``, ``count``, ``points`` or ``share`` (rates, margins, churn, reductions) for an input name.
+
+    >>> _input_kind("initiatives.crm.cost"), _input_kind("tiers.gold.customers"), _input_kind("discount_rate")
+    ('money', 'count', 'share')
+    """
+    return INPUT_KINDS.get(name.split(".")[-1], "share")
+
+
+def input_value(name: str, v: Any, currency: str, lang: str) -> str:
+    """An input's value for presentation: money with its unit, counts as integers, shares as percents,
+    points with up to 2 decimals.
+
+    >>> input_value("initiatives.crm.cost", 6e6, "CNY", "zh"), input_value("tiers.gold.churn", 0.125, "CNY", "en")
+    ('600.0 万元', '12.5%')
+    >>> input_value("tiers.gold.customers", 12000.0, "CNY", "en"), input_value("initiatives.crm.uplift", 2.5, "CNY", "en")
+    ('12,000', '2.5')
+    """
+    kind = _input_kind(name)
+    f = _finite(v)
+    if f is None:
+        return "–"
+    if kind == "money":
+        return present.money(f, currency, lang)
+    if kind == "count":
+        return present.headcount(f)
+    if kind == "points":
+        return present.signed(f"{f:.2f}".rstrip("0").rstrip("."))
+    return present.signed(f"{100 * f:.2f}".rstrip("0").rstrip(".") + "%")
+
+
+def input_distribution(name: str, dist: Any, currency: str, lang: str) -> str:
+    """An uncertain input's distribution in words, its parameters formatted like the input itself.
+
+    >>> input_distribution("initiatives.crm.cost", {"dist": "normal", "mean": 6e6, "sd": 9e5}, "CNY", "en")
+    'normal (mean CNY 6.0M, SD CNY 900.0K)'
+    """
+    return present.distribution(dist, lang, lambda x: input_value(name, x, currency, lang))
+
+
+def _show(pb, frame, columns: Sequence[str], money: Sequence[str] = (), unit: str = "", **kw: Any) -> str:
+    """``pb.table`` with the given columns renamed to their ``roi.col_<name>`` strings; the ``money`` columns
+    carry the unit in their header ("净现值（万元）")."""
+    names = {c: pb.t("roi.with_unit", label=pb.t(f"roi.col_{c}"), unit=unit) if c in money else pb.t(f"roi.col_{c}")
+             for c in columns}
+    if "digits" in kw and isinstance(kw["digits"], Mapping):
+        kw["digits"] = {names.get(c, c): d for c, d in kw["digits"].items()}
+    return pb.table(frame.rename(columns=names), **kw)
 
 
 # ============================================================================ sections
@@ -172,20 +224,21 @@ def headline_section(pb, model: roi.RoiModel) -> dict[str, Any]:
     ``roi_pct``, ``pv_benefit``, ``pv_cost``, ``total_investment``.
     """
     base = roi.summary(model)
-    unit, M = _unit(pb, model), MILLION
+    u = _unit(pb, model)
+    unit, M = u.label, u.divisor
     pb.h2(pb.t("roi.sec_headline"))
     pay = pb.t("roi.month_n", n=base["payback_month"]) if base["payback_month"] else pb.t("roi.never")
     pb.kpis([
-        {"label": pb.t("roi.kpi_npv"), "value": f"{fmt_num(base['npv'] / M, 1)} {unit}",
+        {"label": pb.t("roi.kpi_npv"), "value": present.money(base["npv"], model.params.currency, pb.lang),
          "kind": "ok" if base["npv"] > 0 else "alert"},
         {"label": pb.t("roi.kpi_roi"), "value": f"1:{base['roi_ratio']:.1f}",
          "detail": pb.t("roi.roi_detail", pct=f"{100 * base['roi_pct']:.0f}")},
         {"label": pb.t("roi.kpi_irr"),
-         "value": fmt_pct(base["irr"], 0) if base["irr"] is not None else pb.t("roi.undefined"),
+         "value": present.irr(base["irr"], lang=pb.lang) if base["irr"] is not None else pb.t("roi.undefined"),
          "detail": pb.t("roi.irr_monthly", pct=f"{100 * base['irr_monthly']:.1f}")
          if base["irr_monthly"] is not None else ""},
         {"label": pb.t("roi.kpi_payback"), "value": pay},
-        {"label": pb.t("roi.kpi_investment"), "value": f"{fmt_num(base['total_cost'] / M, 1)} {unit}"},
+        {"label": pb.t("roi.kpi_investment"), "value": present.money(base["total_cost"], model.params.currency, pb.lang)},
     ])
     words = dict(horizon=model.horizon, cost=f"{base['total_cost'] / M:,.1f} {unit}",
                  npv=f"{base['npv'] / M:,.1f} {unit}", rate=f"{100 * model.base['discount_rate']:.1f}",
@@ -223,12 +276,16 @@ def assumptions_section(pb, model: roi.RoiModel) -> None:
     pb.p(pb.t("roi.assumptions_text", doc=counts["document"], client=counts["client"], diag=counts["diagnostics"],
               cons=counts["consultant"]))
     asm = roi.assumptions(model)
+    asm["name"] = asm["input"]
     asm["input"] = input_labels(pb, model, asm["input"])
     asm["source"] = [pb.t(f"roi.source_{s}") for s in asm["source"]]
-    asm["value"] = [fmt_value(v) for v in asm["value"]]
+    cur = model.params.currency
+    asm["distribution"] = [input_distribution(n, model.uncertainty[n], cur, pb.lang) if n in model.uncertainty else ""
+                           for n in asm["name"]]
+    asm["value"] = [input_value(n, v, cur, pb.lang) for n, v in zip(asm["name"], asm["value"])]
     pb.table(asm.rename(columns={"input": pb.t("roi.col_input"), "value": pb.t("roi.col_value"),
                                  "source": pb.t("roi.col_source"), "ref": pb.t("roi.col_ref"),
-                                 "distribution": pb.t("roi.col_dist")}), digits=4)
+                                 "distribution": pb.t("roi.col_dist")}).drop(columns="name"), digits=4)
     pb.result("sources", counts)
 
 
@@ -248,7 +305,8 @@ def cash_flow_section(pb, model: roi.RoiModel) -> None:
     -----
     Writes no results key.
     """
-    unit, M = _unit(pb, model), MILLION
+    u = _unit(pb, model)
+    unit, M = u.label, u.divisor
     pb.h2(pb.t("roi.sec_cashflow"))
     cf = roi.cash_flow_table(model)
     pb.figure(plot_cash_flow(cf, title=pb.t("roi.cf_title"), xlabel=pb.t("roi.cf_x"), ylabel=unit,
@@ -282,7 +340,8 @@ def waterfall_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
     -----
     Results key: ``pv_by_source`` (retention, revenue, savings, terminal).
     """
-    unit, M = _unit(pb, model), MILLION
+    u = _unit(pb, model)
+    unit, M = u.label, u.divisor
     pb.h2(pb.t("roi.sec_waterfall"))
     wf = roi.waterfall(model)
     pb.figure(plot_waterfall(wf, [pb.t(f"roi.wf_{c}") for c in wf["component"]], title=pb.t("roi.wf_title"),
@@ -317,15 +376,15 @@ def tier_section(pb, model: roi.RoiModel, base: Mapping[str, Any]):
     -----
     Results key: ``roi_by_tier`` (``{tier: ratio}``, null for a tier charged nothing).
     """
-    M = MILLION
+    u = _unit(pb, model)
+    M = u.divisor
     pb.h2(pb.t("roi.sec_tiers"))
     tiers = roi.roi_by_tier(model)
     pb.p(pb.t("roi.tiers_text"))
     tv = tiers.assign(tier=[pb.tier_label(t) for t in tiers["tier"]], pv_cost=tiers["pv_cost"] / M,
-                      pv_benefit=tiers["pv_benefit"] / M, npv=tiers["npv"] / M)
-    pb.table(tv.rename(columns={"tier": pb.t("roi.col_tier"), "pv_cost": pb.t("roi.col_pv_cost"),
-                                "pv_benefit": pb.t("roi.col_pv_benefit"), "npv": pb.t("roi.col_npv"),
-                                "roi_ratio": pb.t("roi.col_ratio")}), digits=2)
+                      pv_benefit=tiers["pv_benefit"] / M, npv=tiers["npv"] / M).rename(columns={"roi_ratio": "ratio"})
+    _show(pb, tv, ["tier", "pv_cost", "pv_benefit", "npv", "ratio"], money=["pv_cost", "pv_benefit", "npv"],
+          unit=u.label, digits=1)
     for t, r in zip(tv["tier"], tiers["roi_ratio"]):
         if r is not None and r < 1 <= base["roi_ratio"]:      # 1:1 = the tier's benefits just repay its cost
             pb.note(pb.t("roi.tier_below_one", tier=t, ratio=f"{r:.2f}"), "warn")
@@ -352,7 +411,7 @@ def break_even_section(pb, model: roi.RoiModel) -> None:
     Results keys: ``break_even_scale``, ``break_even_uplift_points``, ``planned_uplift_points``,
     ``value_per_point``, ``value_per_point_by_tier``.
     """
-    unit = _unit(pb, model)
+    u = _unit(pb, model)
     pb.h2(pb.t("roi.sec_breakeven"))
     be = roi.break_even_uplift(model)
     if be["scale"] == 0:
@@ -363,7 +422,7 @@ def break_even_section(pb, model: roi.RoiModel) -> None:
         pb.p(pb.t("roi.breakeven_text", planned=f"{be['planned_points']:.2f}", share=f"{100 * be['scale']:.0f}",
                   points=f"{be['points']:.2f}"))
     vpp = roi.value_per_point(model)
-    pb.p(pb.t("roi.vpp_text", value=f"{vpp['total'] / MILLION:,.2f}", unit=unit))
+    pb.p(pb.t("roi.vpp_text", value=f"{vpp['total'] / u.divisor:,.2f}", unit=u.label))
     pb.result("break_even_scale", be["scale"])
     pb.result("break_even_uplift_points", be["points"])
     pb.result("planned_uplift_points", be["planned_points"])
@@ -426,19 +485,20 @@ def scenario_section(pb, model: roi.RoiModel) -> None:
     -----
     Results key: ``scenarios`` (``{name: {npv, irr, roi_ratio, payback_month}}``).
     """
-    unit, M = _unit(pb, model), MILLION
+    u = _unit(pb, model)
+    unit, M = u.label, u.divisor
     pb.h2(pb.t("roi.sec_scenarios"))
     sc = roi.scenarios(model)
     sc_labels = [pb.label(f"roi.sc_{s}", s) for s in sc["scenario"]]
     pb.p(pb.t("roi.sc_text"))
     pb.figure(plot_scenarios(sc, sc_labels, title=pb.t("roi.sc_title"), ylabel=unit, scale=M),
               alt=pb.t("roi.sc_title"))
-    sv = sc.assign(scenario=sc_labels, npv=sc["npv"] / M, pv_benefit=sc["pv_benefit"] / M, pv_cost=sc["pv_cost"] / M)
-    pb.table(sv.rename(columns={"scenario": pb.t("roi.col_scenario"), "npv": pb.t("roi.col_npv"),
-                                "irr": pb.t("roi.col_irr"), "payback_month": pb.t("roi.col_payback"),
-                                "roi_ratio": pb.t("roi.col_ratio"), "pv_benefit": pb.t("roi.col_pv_benefit"),
-                                "pv_cost": pb.t("roi.col_pv_cost")}), percent=[pb.t("roi.col_irr")],
-             digits={pb.t("roi.col_payback"): 0})
+    sv = sc.assign(scenario=sc_labels, npv=sc["npv"] / M, pv_benefit=sc["pv_benefit"] / M, pv_cost=sc["pv_cost"] / M,
+                   irr=[present.irr(v, lang=pb.lang) if _finite(v) is not None else pb.t("roi.undefined")
+                        for v in sc["irr"]])
+    _show(pb, sv.rename(columns={"payback_month": "payback", "roi_ratio": "ratio"}),
+          ["scenario", "npv", "irr", "payback", "ratio", "pv_benefit", "pv_cost"],
+          money=["npv", "pv_benefit", "pv_cost"], unit=u.label, digits={"payback": 0})
     pb.result("scenarios", {r.scenario: {"npv": r.npv, "irr": r.irr, "roi_ratio": r.roi_ratio,
                                          "payback_month": _month_or_none(r.payback_month)} for r in sc.itertuples()})
 
@@ -463,7 +523,8 @@ def monte_carlo_section(pb, model: roi.RoiModel, *, seed: int) -> None:
     Results keys: ``p_npv_positive``, ``npv_p10``, ``npv_p50``, ``npv_p90``, ``npv_mean``, ``payback_p10``,
     ``payback_p50``, ``payback_p90``, ``p_payback_in_horizon``, ``mc_draws`` (0 without uncertainty).
     """
-    unit, M, P = _unit(pb, model), MILLION, model.params
+    u, P = _unit(pb, model), model.params
+    unit, M = u.label, u.divisor
     pb.h2(pb.t("roi.sec_mc"))
     mc = roi.monte_carlo(model, seed=seed) if model.uncertainty else None
     if mc is None:
@@ -506,7 +567,8 @@ def tornado_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
     -----
     Results key: ``tornado`` (``[{input, swing}]``, widest first; empty without uncertainty).
     """
-    unit, M = _unit(pb, model), MILLION
+    u = _unit(pb, model)
+    unit, M = u.label, u.divisor
     tor = roi.tornado(model) if model.uncertainty else None
     if tor is not None:
         pb.h2(pb.t("roi.sec_tornado"))
@@ -515,9 +577,12 @@ def tornado_section(pb, model: roi.RoiModel, base: Mapping[str, Any]) -> None:
                                low_label=pb.t("roi.tor_low"), high_label=pb.t("roi.tor_high"), scale=M),
                   alt=pb.t("roi.tor_title"))
         pb.p(pb.t("roi.tor_text", top=", ".join(tl[:3])))
-        tt = tor.assign(input=tl, low=[fmt_value(v) for v in tor["low"]], high=[fmt_value(v) for v in tor["high"]],
+        cur = model.params.currency
+        tt = tor.assign(input=tl, low=[input_value(n, v, cur, pb.lang) for n, v in zip(tor["input"], tor["low"])],
+                        high=[input_value(n, v, cur, pb.lang) for n, v in zip(tor["input"], tor["high"])],
                         npv_low=tor["npv_low"] / M, npv_high=tor["npv_high"] / M, swing=tor["swing"] / M)
-        _show(pb, tt, ["input", "low", "high", "npv_low", "npv_high", "swing"], digits=3)
+        _show(pb, tt, ["input", "low", "high", "npv_low", "npv_high", "swing"],
+              money=["npv_low", "npv_high", "swing"], unit=unit, digits=1)
     pb.result("tornado", [{"input": r.input, "swing": r.swing} for r in tor.itertuples()] if tor is not None else [])
 
 

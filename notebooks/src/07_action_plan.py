@@ -13,7 +13,7 @@ results_dir = ""
 run_dir = ""
 
 # %%
-from cxkit import action_plan as ap
+from cxkit import action_plan as ap, present
 from cxkit.report import start, fmt_num
 
 pb = start(params, region=region, notebook=notebook, results_path=results_path, results_dir=results_dir)
@@ -114,8 +114,8 @@ pb.h2(pb.t("action_plan.sec_risks"))
 vpp = getattr(roi_res, "value_per_point", None)
 risks = ap.risk_table(P.risks, vpp, pb.lang, P.points_years)
 cur = P.currency or getattr(roi_res, "currency", None) or getattr(alloc, "currency", None) or "CNY"
-M = 1e6
-unit = pb.t("action_plan.unit_m", currency=cur)
+mu = present.money_unit(cur, pb.lang)
+M, unit = mu.divisor, mu.label
 if risks.empty:
     pb.note(pb.t("action_plan.no_risks"), "info")
 else:
@@ -142,12 +142,12 @@ for key, values in rnotes:
 # %%
 if radj:
     pb.h3(pb.t("action_plan.sec_risk_npv"))
-    pb.kpis([{"label": pb.t("action_plan.kpi_npv_before"), "value": f"{fmt_num(radj['npv_mean_before'] / M, 1)} {unit}",
+    pb.kpis([{"label": pb.t("action_plan.kpi_npv_before"), "value": present.money(radj["npv_mean_before"], cur, pb.lang),
               "detail": pb.t("action_plan.p_pos", pct=f"{100 * radj['p_npv_positive_before']:.1f}")},
-             {"label": pb.t("action_plan.kpi_npv_after"), "value": f"{fmt_num(radj['npv_mean'] / M, 1)} {unit}",
+             {"label": pb.t("action_plan.kpi_npv_after"), "value": present.money(radj["npv_mean"], cur, pb.lang),
               "detail": pb.t("action_plan.p_pos", pct=f"{100 * radj['p_npv_positive']:.1f}"),
               "kind": "ok" if radj["npv_mean"] > 0 else "alert"},
-             {"label": pb.t("action_plan.kpi_expected_loss"), "value": f"{fmt_num(radj['expected_loss'] / M, 2)} {unit}"}])
+             {"label": pb.t("action_plan.kpi_expected_loss"), "value": present.money(radj["expected_loss"], cur, pb.lang)}])
     pb.p(pb.t("action_plan.risk_npv_text", n=fmt_num(radj["draws"], 0), p10=fmt_num(radj["npv_p10"] / M, 1),
               p50=fmt_num(radj["npv_p50"] / M, 1), p90=fmt_num(radj["npv_p90"] / M, 1), unit=unit))
 pb.result("risk_adjusted", radj)
