@@ -82,6 +82,15 @@ def _nps(out):
     rc = _res(out, "nps_telecom", "04_root_cause")
     texts = raw["text"].fillna("").astype(str).str.strip()
     assert rc["n_complaints"] == int((texts != "").sum()) and rc["n_dropped"] == int((texts == "").sum())
+    # cause impact: mean NPS score of complainants mentioning a category minus the others', from the codes file
+    codes = pd.read_csv(out / "nps_telecom" / "all" / "04_root_cause.codes.csv", encoding="utf-8-sig")
+    score = raw.loc[texts != "", "NPS_SCORE"].reset_index(drop=True)
+    assert rc["cause_impact_score"] == "NPS_SCORE" and len(codes) == len(score)
+    tested = [r for r in rc["cause_impact"] if r["p"] is not None]
+    assert len(tested) >= 3, rc["cause_impact"]
+    for r in tested:
+        has = codes["categories"].fillna("").str.split("|").map(lambda v, c=r["category"]: c in v)
+        assert r["diff"] == pytest.approx(score[has].mean() - score[~has].mean(), abs=1e-9), r
 
 
 def _kiosk(out):

@@ -246,7 +246,7 @@ def test_every_notebook_has_required_and_optional_keys_where_documented():
     assert {"uncoded_terms", "top20_touchpoint_share", "crosstab_*", "kappa", "kappa_po", "alpha_nominal",
             "kappa_per_category", "doc_kappa", "doc_alpha_nominal", "doc_category_counts",
             "priorities", "mention_counts", "mention_share", "primary_code_counts", "themes", "kappa_baseline_po",
-            "kappa_baseline_code"} == set(_absent_fields(R.RootCauseResults))
+            "kappa_baseline_code", "cause_impact", "cause_impact_score"} == set(_absent_fields(R.RootCauseResults))
     assert _absent_fields(R.RoiResults) == []
 
 

@@ -708,6 +708,21 @@ _CROSSTAB = "crosstab_"
 _CROSSTAB_KEYS = "crosstab_*"
 
 
+class CauseImpact(_Strict):
+    """One category of ``cause_impact`` (:func:`cxkit.rootcause.cause_impact`); statistics null when untested."""
+
+    category: str = _req("fishbone category")
+    n_with: Int = _req("scored complaints mentioning it")
+    mean_with: Float | None = _req("their mean score")
+    n_without: Int = _req("scored complaints not mentioning it")
+    mean_without: Float | None = _req("their mean score")
+    diff: Float | None = _req("`mean_with` − `mean_without` (null when a group has fewer than `impact_min_n`)")
+    ci_low: Float | None = _req("95% Welch interval, lower bound")
+    ci_high: Float | None = _req("upper bound")
+    p: Float | None = _req("Welch two-sided p")
+    p_holm: Float | None = _req("Holm-adjusted over the categories tested")
+
+
 class RootCauseResults(NotebookResults):
     """``04_root_cause.results.json``: coded complaint verbatims, Pareto, agreement, 5 Whys, priorities.
 
@@ -742,6 +757,11 @@ class RootCauseResults(NotebookResults):
     top20_code_share: Float = _req("share of code occurrences carried by the top 20% of codes")
     top20_touchpoint_share: Float | None = _absent(
         "share of complaints from the top 20% of touchpoints; only with `root_cause.touchpoint_column`")
+    cause_impact: list[CauseImpact] | None = _absent(
+        "each category's association with the complainants' score: [{category, n_with, mean_with, n_without, "
+        "mean_without, diff, ci_low, ci_high, p, p_holm}], most negative first; only with "
+        "`root_cause.score_column` or `root_cause.respondent_column`")
+    cause_impact_score: str | None = _absent("the score column `cause_impact` compares")
     crosstabs: dict[str, Crosstab] = Field(
         default_factory=dict, alias=_CROSSTAB_KEYS,
         description="`crosstab_<tier_column>`, `crosstab_<touchpoint_column>`: {group label: {category label: "

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence, Union
+from typing import Any, Iterable, Literal, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -135,6 +135,14 @@ class RootCauseParams(_Strict):
     human_doc_code_column: str | None = None
     #: or a separate CSV/XLSX of human codes: columns <id_column> and "code"
     human_codes_file: str | None = None
+    #: a column of the complaints file holding the complainant's satisfaction or NPS score (cause impact)
+    score_column: str | None = None
+    #: or a column of the complaints naming the respondent who complained (matched to ``survey.id_column``):
+    #: the score is then that respondent's ``impact_outcome`` in the region's responses
+    respondent_column: str | None = None
+    impact_outcome: Literal["csat", "nps", "ces", "overall"] = "csat"
+    #: scored complaints needed in each group (mentioning / not) before a cause's difference is tested
+    impact_min_n: int = Field(default=5, ge=2, le=10000)
     max_chars: int = Field(default=2000, ge=50)
     examples_per_code: int = Field(default=3, ge=0, le=20)
     top_uncoded_terms: int = Field(default=20, ge=0, le=200)
@@ -155,6 +163,13 @@ class RootCauseParams(_Strict):
     #: almost perfect (Landis & Koch 1977; the notes quote 0.6 and 0.8)
     kappa_warn_below: float = Field(default=0.6, ge=0, le=1)
     kappa_ok_from: float = Field(default=0.8, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_score_source(self):
+        if self.score_column and self.respondent_column:
+            raise ValueError("give root_cause.score_column (a score in the complaints file) or "
+                             "root_cause.respondent_column (a link to the survey), not both")
+        return self
 
     @model_validator(mode="after")
     def _kappa_bands(self):
@@ -841,6 +856,79 @@ def category_counts(coded, codebook: Codebook, level: str = "categories", includ
     out = pd.DataFrame({"item": items, "n": [int(counts.get(i, 0)) for i in items]})
     out["share"] = out["n"] / n_units if n_units else float("nan")
     return out
+
+
+def cause_impact(coded, score, codebook: Codebook, *, min_n: int = 5, conf: float = 0.95):
+    """Each cause's association with the complainants' satisfaction: mean score of the complaints mentioning
+    the category minus that of the others, with a Welch interval.
+
+    For category *c*: ``diff = mean(score | mentions c) - mean(score | does not)``; standard error
+    ``se = sqrt(s1**2/n1 + s0**2/n0)``; Welch–Satterthwaite degrees of freedom
+    ``df = se**4 / ((s1**2/n1)**2/(n1-1) + (s0**2/n0)**2/(n0-1))``; interval ``diff ± t(1-(1-conf)/2, df) · se``;
+    two-sided p of ``diff/se`` on t(df) (Welch 1947), then Holm-adjusted over the categories tested. A category is
+    tested only when both groups have at least ``min_n`` scored complaints. It is an association among
+    complainants (who mentions a cause is not randomised), not an effect.
+
+    Reference: statsmodels ``CompareMeans(...).tconfint_diff(usevar="unequal")`` and
+    ``scipy.stats.ttest_ind(equal_var=False)`` (tests/test_rootcause_impact.py).
+
+    Parameters
+    ----------
+    coded : DataFrame
+        :func:`auto_code`'s output.
+    score : sequence of float
+        The complainant's score per complaint (NaN where unknown), aligned with ``coded``.
+
+    Returns
+    -------
+    DataFrame
+        ``item, n_with, mean_with, n_without, mean_without, diff, ci_low, ci_high, p, p_holm`` for every
+        category mentioned at least once, largest negative difference first; untested rows have NaN statistics.
+
+    Examples
+    --------
+    >>> cb = load_codebook("service_fishbone")
+    >>> c = auto_code(["客服态度差"] * 6 + ["App 闪退"] * 6, cb)
+    >>> t = cause_impact(c, [1, 2, 1, 2, 1, 2] + [4, 5, 4, 5, 4, 5], cb)
+    >>> float(t.set_index("item").loc["people", "diff"])
+    -3.0
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    from .tracking import holm
+
+    y = pd.to_numeric(pd.Series(list(score), dtype="object"), errors="coerce").to_numpy(dtype=float)
+    if len(y) != len(coded):
+        raise ValueError(f"{len(y)} scores for {len(coded)} complaints")
+    ok = ~np.isnan(y)
+    rows = []
+    for cat in codebook.categories:
+        has = np.array([cat in v for v in coded["categories"]], dtype=bool)
+        a, b = y[has & ok], y[~has & ok]
+        if not has.any():
+            continue
+        r = {"item": cat, "n_with": int(len(a)), "mean_with": float(a.mean()) if len(a) else float("nan"),
+             "n_without": int(len(b)), "mean_without": float(b.mean()) if len(b) else float("nan"),
+             "diff": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p": float("nan")}
+        if len(a) >= max(min_n, 2) and len(b) >= max(min_n, 2):
+            v1, v0 = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+            se = float(np.sqrt(v1 + v0))
+            diff = float(a.mean() - b.mean())
+            r["diff"] = diff
+            if se > 0:
+                df = (v1 + v0) ** 2 / (v1 ** 2 / (len(a) - 1) + v0 ** 2 / (len(b) - 1))
+                q = stats.t.ppf(1 - (1 - conf) / 2, df)
+                r.update(ci_low=diff - q * se, ci_high=diff + q * se, p=float(2 * stats.t.sf(abs(diff) / se, df)))
+        rows.append(r)
+    out = pd.DataFrame(rows, columns=["item", "n_with", "mean_with", "n_without", "mean_without", "diff",
+                                      "ci_low", "ci_high", "p"])
+    tested = out["p"].notna()
+    out["p_holm"] = float("nan")
+    if tested.any():
+        out.loc[tested, "p_holm"] = holm(out.loc[tested, "p"].tolist())
+    return out.sort_values(["diff", "item"], na_position="last").reset_index(drop=True)
 
 
 # =========================================================================== human codes

@@ -227,9 +227,12 @@ def fishbone_section(pb, run: CodedComplaints) -> None:
         top = pcode_counts[[cb.code(x).category == c for x in pcode_counts["item"]]].sort_values("n", ascending=False)
         lines[c] = [f"{cb.code_label(x, lang)} ({n})" for x, n in zip(top["item"], top["n"])
                     if n > 0][:run.params.fishbone_codes]
-    pb.figure(rc.plot_fishbone(fish_counts, {c: cb.category_label(c, lang) for c in fish_counts},
-                               effect=pb.t("rootcause.fishbone_effect"), title=pb.t("rootcause.fishbone_title"),
-                               code_lines=lines), alt=pb.t("rootcause.fishbone_title"))
+    labels = {c: cb.category_label(c, lang) for c in fish_counts}
+    phone = [(f"{labels[c]} ({fish_counts[c]:,})", lines.get(c, [])) for c in
+             sorted(fish_counts, key=lambda c: -fish_counts[c])]          # on a phone: the bones as a list
+    pb.figure(rc.plot_fishbone(fish_counts, labels, effect=pb.t("rootcause.fishbone_effect"),
+                               title=pb.t("rootcause.fishbone_title"), code_lines=lines),
+              alt=pb.t("rootcause.fishbone_title"), phone=phone)
 
 
 def _touchpoint_label(pb, value: Any) -> str:
@@ -259,6 +262,95 @@ def crosstab_section(pb, run: CodedComplaints) -> None:
         pb.table(xt.rename_axis(pb.t("rootcause.col_category")), index=True, percent=list(xt.columns))
         pb.result(f"crosstab_{col}", xt.to_dict())
     pb.note(pb.t("rootcause.region_note"), "info")
+
+
+def _impact_scores(pb, run: CodedComplaints):
+    """The complainants' scores aligned with ``run.data`` and where they come from, or (None, message)."""
+    import pandas as pd
+
+    rp, data = run.params, run.data
+    if rp.score_column:
+        if rp.score_column not in data.columns:
+            return None, pb.t("rootcause.impact_no_column", col=rp.score_column)
+        return pd.to_numeric(data[rp.score_column], errors="coerce"), rp.score_column
+    survey = pb.params.get("survey") or {}
+    id_col = survey.get("id_column")
+    outcome = (survey.get("outcomes") or {}).get(rp.impact_outcome)
+    if isinstance(outcome, dict):
+        outcome = outcome.get("column")
+    if rp.respondent_column not in data.columns:
+        return None, pb.t("rootcause.impact_no_column", col=rp.respondent_column)
+    if not id_col or not outcome:
+        return None, pb.t("rootcause.impact_no_link", outcome=rp.impact_outcome)
+    resp = pb.responses()
+    if id_col not in resp.columns or outcome not in resp.columns:
+        return None, pb.t("rootcause.impact_no_link", outcome=rp.impact_outcome)
+    by_id = (resp.drop_duplicates(id_col).assign(_k=lambda d: d[id_col].astype(str))
+             .set_index("_k")[outcome])
+    return pd.to_numeric(data[rp.respondent_column].astype(str).map(by_id), errors="coerce"), outcome
+
+
+def _score_label(pb, run: CodedComplaints, column: str) -> str:
+    """How the page names the score: the engagement's column label, else the survey outcome the column is
+    (or the linked ``impact_outcome``), else "the score" (never the raw column name)."""
+    own = pb._client_label("column_labels", column)
+    if own:
+        return own
+    outcomes = (pb.params.get("survey") or {}).get("outcomes") or {}
+    role = next((r for r, c in outcomes.items() if c == column or (isinstance(c, dict) and c.get("column") == column)),
+                None)
+    if run.params.respondent_column:
+        role = run.params.impact_outcome
+    return pb.t(f"rootcause.score_{role}") if role in ("csat", "nps", "ces", "overall") else pb.t("rootcause.score")
+
+
+def impact_section(pb, run: CodedComplaints) -> None:
+    """Which causes go with lower satisfaction: for each category, the complainants' mean score when their
+    complaint mentions it minus when it does not, with a 95% Welch interval and Holm-adjusted p
+    (:func:`cxkit.rootcause.cause_impact`). The score comes from ``score_column`` (in the complaints file) or,
+    through ``respondent_column``, from the survey's ``impact_outcome``. Nothing without either.
+
+    Results keys: ``cause_impact`` (list of ``{category, n_with, mean_with, n_without, mean_without, diff, ci_low,
+    ci_high, p, p_holm}``), ``cause_impact_score`` (the score's column).
+    """
+    rp, lang, cb = run.params, pb.lang, run.codebook
+    if not (rp.score_column or rp.respondent_column):
+        return
+    pb.h2(pb.t("rootcause.sec_impact"))
+    score, src = _impact_scores(pb, run)
+    if score is None:
+        pb.note(src, "warn")
+        return
+    n_scored = int(score.notna().sum())
+    label = _score_label(pb, run, src)
+    t = rc.cause_impact(run.coded, score.tolist(), cb, min_n=rp.impact_min_n)
+    alpha = 0.05
+    sig = t[(t["p_holm"] < alpha) & (t["diff"] < 0)]
+    if n_scored == 0 or t["p"].notna().sum() == 0:
+        pb.note(pb.t("rootcause.impact_too_few", n=n_scored, min_n=rp.impact_min_n), "warn")
+    elif len(sig):
+        r = sig.iloc[0]
+        pb.p(pb.t("rootcause.impact_finding", cause=cb.category_label(r["item"], lang), col=label,
+                  diff=f"{abs(r['diff']):.2f}", lo=f"{-r['ci_high']:.2f}", hi=f"{-r['ci_low']:.2f}",
+                  with_=f"{r['mean_with']:.2f}", without=f"{r['mean_without']:.2f}", n=int(r["n_with"])))
+    else:
+        pb.p(pb.t("rootcause.impact_none", col=label, n=n_scored))
+    pb.p(pb.t("rootcause.impact_method", col=label, n=n_scored))
+    shown = t.assign(
+        item=[cb.category_label(c, lang) for c in t["item"]],
+        interval=[f"{d:+.2f} [{lo:+.2f}, {hi:+.2f}]" if d == d and lo == lo else "—"
+                  for d, lo, hi in zip(t["diff"], t["ci_low"], t["ci_high"])],
+        flag=[pb.t("rootcause.yes") if p < alpha else "" for p in t["p_holm"].fillna(1.0)])
+    cols = {"item": pb.t("rootcause.col_category"), "n_with": pb.t("rootcause.col_impact_n"),
+            "mean_with": pb.t("rootcause.col_impact_with"), "mean_without": pb.t("rootcause.col_impact_without"),
+            "interval": pb.t("rootcause.col_impact_diff"), "flag": pb.t("rootcause.col_impact_sig")}
+    with pb.details(pb.t("rootcause.impact_table"), open=bool(len(sig))):
+        pb.table(shown[list(cols)].rename(columns=cols),
+                 digits={cols["n_with"]: 0, cols["mean_with"]: 2, cols["mean_without"]: 2})
+    recs = [{"category": r["item"], **{k: (None if v != v else v) for k, v in r.items() if k != "item"}}
+            for r in t.to_dict("records")]
+    pb.result("cause_impact", recs)
+    pb.result("cause_impact_score", src)
 
 
 def touchpoint_section(pb, run: CodedComplaints) -> None:

@@ -36,6 +36,10 @@ rs.fishbone_section(pb, run)
 rs.crosstab_section(pb, run)
 
 # %%
+# where complaints carry a score (or link to a respondent): which causes go with lower satisfaction
+rs.impact_section(pb, run)
+
+# %%
 rs.touchpoint_section(pb, run)
 
 # %%
