@@ -58,7 +58,8 @@ def test_module_stays_light_to_import():
 
 # ----------------------------------------------------------------- codebooks
 def test_builtin_codebooks_load(fishbone):
-    assert rc.builtin_codebooks() == ["banking_insurance", "doc_categories", "ecommerce_delivery", "service_fishbone"]
+    assert rc.builtin_codebooks() == ["banking_insurance", "doc_categories", "ecommerce_delivery", "public_service",
+                                      "retail", "service_fishbone", "telecom", "travel"]
     assert list(fishbone.categories) == ["people", "process", "policy", "product", "price", "place",
                                          "technology", "environment"]
     assert all(c.keywords["zh"] and c.keywords["en"] for c in fishbone.codes)   # bilingual
