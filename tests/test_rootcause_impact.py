@@ -63,3 +63,31 @@ def test_untested_when_a_group_is_small_and_missing_scores_are_left_out():
 def test_params_refuse_two_score_sources():
     with pytest.raises(ValueError, match="not both"):
         rc.RootCauseParams(score_column="NPS_SCORE", respondent_column="respondent_id")
+
+
+def _coded_run(rp, df):
+    from cxkit import rootcause_sections as rs
+
+    rcp = rp.model_dump(mode="json")
+    res = rc.code_complaints(df, rcp)
+    texts = res["data"][rp.text_column].tolist()
+    return rs.CodedComplaints(params=rp, rcp=rcp, res=res, shown=texts, n_pii=0, redacted=False, out_dir="")
+
+
+def test_a_missing_score_column_or_survey_link_is_a_named_warning_not_a_crash():
+    from cxkit import rootcause_sections as rs
+    from cxkit.report import Playbook
+
+    df = pd.DataFrame({"comment": ["客服态度差"] * 6 + ["App 闪退"] * 6, "complaint_id": range(12)})
+    pb = Playbook({"language": "en"}, display=False)
+    rs.impact_section(pb, _coded_run(rc.RootCauseParams(score_column="NPS"), df))
+    assert [w["message"] for w in pb.warnings] and "'NPS'" in pb.warnings[-1]["message"]
+    assert "cause_impact" not in pb.results
+    df["rid"] = range(12)
+    pb2 = Playbook({"language": "en", "survey": {"id_column": None}}, display=False)
+    rs.impact_section(pb2, _coded_run(rc.RootCauseParams(respondent_column="rid"), df))
+    assert "survey.id_column" in pb2.warnings[-1]["message"]
+    pb3 = Playbook({"language": "en"}, display=False)
+    rs.impact_section(pb3, _coded_run(rc.RootCauseParams(score_column="score"),
+                                      df.assign(score=[1, 2, 1, 2, 1, 2, 4, 5, 4, 5, 4, 5])))
+    assert pb3.results["cause_impact_score"] == "score" and not pb3.warnings

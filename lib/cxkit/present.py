@@ -38,7 +38,8 @@ IRR_CAP = 10.0
 _CNY = ("CNY", "RMB")
 
 
-def _finite(v: Any) -> float | None:
+def finite(v: Any) -> float | None:
+    """``v`` as a finite float, else None (missing, text, NaN, ±inf, or a bool)."""
     if v is None or isinstance(v, bool):
         return None
     try:
@@ -63,7 +64,7 @@ def number(v: Any, digits: int = 1) -> str:
     >>> number(1234.567), number(float("nan")), number(-0.04, 2)
     ('1,234.6', '–', '−0.04')
     """
-    f = _finite(v)
+    f = finite(v)
     return "–" if f is None else signed(f"{f:,.{digits}f}")
 
 
@@ -85,7 +86,7 @@ class MoneyUnit:
     label: str
 
     def scaled(self, v: Any) -> float | None:
-        f = _finite(v)
+        f = finite(v)
         return None if f is None else f / self.divisor
 
 
@@ -110,7 +111,7 @@ def money_unit(currency: str, lang: str, values: Iterable[Any] | None = None) ->
     ('USD K', 'USD M', 'USD')
     """
     cur = currency_name(currency, lang)
-    vals = sorted(abs(f) for f in (_finite(v) for v in (values or [])) if f is not None and f != 0)
+    vals = sorted(abs(f) for f in (finite(v) for v in (values or [])) if f is not None and f != 0)
     if lang == "zh":
         steps = (1e8, 1e4, 1.0)
         if not vals:
@@ -164,7 +165,7 @@ def money_parts(v: Any, currency: str, lang: str, digits: int | None = None) -> 
     >>> money_parts(58_312_432.6, "CNY", "zh")
     MoneyText(text='5,831.2 万元', number='5,831.2', divisor=10000.0, digits=1)
     """
-    f = _finite(v)
+    f = finite(v)
     if f is None:
         return None
     a, cur = abs(f), currency_name(currency, lang)
@@ -201,7 +202,7 @@ def irr(v: Any, cap: float = IRR_CAP, lang: str = "zh") -> str:
     >>> irr(0.184), irr(20.539), irr(-0.05), irr(float("nan"), lang="zh")
     ('18%', '>1000%', '−5%', '无定义')
     """
-    f = _finite(v)
+    f = finite(v)
     if f is None:
         return "无定义" if lang == "zh" else "not defined"
     if f > cap:
@@ -215,7 +216,7 @@ def headcount(v: Any) -> str:
     >>> headcount(300.0), headcount(1234), headcount(None)
     ('300', '1,234', '–')
     """
-    f = _finite(v)
+    f = finite(v)
     return "–" if f is None else f"{math.ceil(f - 1e-9):,d}"
 
 
@@ -256,7 +257,7 @@ def _sig(x: Any) -> str:
     >>> _sig(6e6), _sig(0.0125), _sig(900000.0), _sig(2.5)
     ('6,000,000', '0.0125', '900,000', '2.5')
     """
-    f = _finite(x)
+    f = finite(x)
     if f is None:
         return "–"
     if abs(f) >= 1000:

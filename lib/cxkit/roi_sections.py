@@ -32,12 +32,7 @@ MC_KEYS = ("p_npv_positive", "npv_p10", "npv_p50", "npv_p90", "npv_mean", "payba
 
 
 # ============================================================================ labels and formats
-def _finite(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+_finite = present.finite
 
 
 def fmt_value(x: Any) -> str:
