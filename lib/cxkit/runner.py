@@ -127,7 +127,9 @@ def _clear_outputs(task: Task) -> None:
             p.unlink(missing_ok=True)
 
 
-KERNEL_ENV = {"PYTHONHASHSEED": "0"}   # every kernel's: set ordering (e.g. inside semopy) never varies between runs
+# every kernel's: set ordering (e.g. inside semopy) never varies between runs; debugpy (imported by every kernel,
+# and by the warm zygote once) never prints its frozen-modules warning
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 @contextlib.contextmanager

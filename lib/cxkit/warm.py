@@ -18,6 +18,7 @@ What the fork could carry over, and how it is held equal to a cold kernel:
 * environment read at import time: the zygote is started with the task's environment (``PYTHONHASHSEED=0``
   included) and ``MPLBACKEND`` set as ipykernel sets it; a request whose environment differs in anything but the
   variables jupyter_client and the runner set per task gets no fork, and the client runs a cold kernel instead;
+  variables the kernel's own imports add (debugpy's ``PYDEVD_USE_FRAME_EVAL``) are given to each kernel;
 * ``sys.path``, ``sys.argv``, working directory, session, signal handlers: set in the child as the launcher sets
   them; numpy's global random state is reseeded from the OS as in a new process (Python's ``random`` does this
   itself after a fork);
@@ -26,6 +27,13 @@ What the fork could carry over, and how it is held equal to a cold kernel:
   zygote.
 
 Without a zygote (start failed, not POSIX) every path falls back to a cold kernel: never a failed task.
+
+What a warm task still pays besides its cells (≈ 0.2 s, ``benchmarks/batch.py``): starting the small client
+process, the fork, ipykernel's own setup in the child (its lazy imports, debugpy included, are done by the zygote),
+and the first reply. Two waits of jupyter_client's that cost a cold kernel nothing noticeable but a warm one most of
+its overhead are cut: the 0.2 s IOPub drain at the end of ``wait_for_ready`` (see :func:`_client_class`) and
+ZeroMQ's 100 ms reconnect interval while the new kernel binds its ports; after the kill, the manager looks every
+5 ms, not 100 ms, whether the kernel is gone.
 """
 from __future__ import annotations
 
@@ -47,11 +55,14 @@ from typing import Any
 CLIENT = str(Path(__file__).with_name("warm_client.py"))
 READY = "cx-zygote-ready"
 MPLBACKEND = "module://matplotlib_inline.backend_inline"
-# set per task by jupyter_client (JPY_*), pydevd, or the runner (read at call time, never at import)
-PER_TASK_ENV = ("JPY_", "PYDEVD_", "CX_INPUT_CACHE")
-# imported once by the zygote: what the playbooks import (modules not in this checkout are skipped)
+# set per task by jupyter_client (JPY_*) or the runner (read at call time, never at import)
+PER_TASK_ENV = ("JPY_", "CX_INPUT_CACHE")
+# imported once by the zygote, first what every kernel imports while it starts (ipykernel.debugger brings debugpy:
+# 0.07 s a kernel), then what the playbooks import (modules not in this checkout are skipped)
+KERNEL_PRELOAD = ("IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "pdb",
+                  "tornado.platform.asyncio")
 PRELOAD = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "scipy.linalg", "matplotlib", "matplotlib.pyplot",
-           "seaborn", "statsmodels.api", "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython",
+           "seaborn", "statsmodels.api",
            "cxkit.report", "cxkit.theme", "cxkit.i18n", "cxkit.io", "cxkit.validation", "cxkit.config",
            "cxkit.results", "cxkit.survey", "cxkit.profile", "cxkit.privacy", "cxkit.reliability",
            "cxkit.reliability_sections", "cxkit.diagnostics", "cxkit.metrics", "cxkit.tiers", "cxkit.drivers",
@@ -70,11 +81,11 @@ def _env_signature(env: dict[str, str]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------------------------------- zygote side
-def _preload() -> list[str]:
+def _preload(names: tuple[str, ...]) -> list[str]:
     import importlib
 
     done = []
-    for name in PRELOAD:
+    for name in names:
         try:
             importlib.import_module(name)
             done.append(name)
@@ -102,6 +113,8 @@ def _child(conn: socket.socket, listener: socket.socket, others: list[socket.soc
         os.chdir(req["cwd"])
         os.environ.clear()
         os.environ.update(req["env"])
+        for key, value in req.get("import_env", {}).items():
+            os.environ.setdefault(key, value)    # what the zygote's imports set, as the kernel's own imports would
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD, signal.SIGUSR1):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -113,7 +126,6 @@ def _child(conn: socket.socket, listener: socket.socket, others: list[socket.soc
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()   # a new process draws a new global seed
         from ipykernel import kernelapp
-
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as exc:
@@ -162,7 +174,13 @@ def zygote_main(sock_path: str) -> None:
     base_env = _env_signature(dict(os.environ))
     os.environ.setdefault("MPLBACKEND", MPLBACKEND)     # ipykernel sets it before any notebook import
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # (the finally below kills the kernels)
-    _preload()
+    before = dict(os.environ)
+    _preload(KERNEL_PRELOAD)
+    # variables the kernel's own imports set when absent (debugpy: PYDEVD_USE_FRAME_EVAL): a cold kernel has them
+    # before its first cell, so each warm kernel gets them too. (Those a playbook library sets when imported,
+    # scikit-learn's KMP_*, a cold kernel gets only if its notebook imports it: a warm kernel never has them.)
+    import_env = {k: v for k, v in os.environ.items() if k not in before}
+    _preload(PRELOAD)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(16)
@@ -217,7 +235,7 @@ def zygote_main(sock_path: str) -> None:
                         signal.set_wakeup_fd(-1)
                         os.close(wake_r)
                         os.close(wake_w)
-                        _child(conn, listener, [c for c in kids.values()], fds, req)
+                        _child(conn, listener, [c for c in kids.values()], fds, {**req, "import_env": import_env})
                     for fd in fds:
                         os.close(fd)
                     conn.sendall(struct.pack("!q", pid))
@@ -340,6 +358,60 @@ _ZYGOTE = _Zygote()
 atexit.register(_ZYGOTE.stop)
 
 
+def _client_class():
+    """jupyter_client's ``AsyncKernelClient`` with a ``wait_for_ready`` that returns when the kernel is ready.
+
+    jupyter_client's own ``wait_for_ready`` ends by draining IOPub until nothing has come for 0.2 s: every task
+    would wait 0.2 s for nothing (a third of a warm task's overhead). Here the wait ends when IOPub has delivered
+    the ``idle`` status of the ``kernel_info`` request that was answered — the last message that request causes,
+    which also proves IOPub is connected (the reason jupyter_client reads IOPub at all). If IOPub was subscribed only
+    after the kernel answered (ipykernel's ``iopub_welcome`` comes before the request's own messages), or nothing comes
+    within 0.2 s (an ipykernel without the welcome message), the request is sent again, as jupyter_client does.
+    """
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class WarmKernelClient(AsyncKernelClient):
+        def start_channels(self, *args, **kwargs):
+            # the channels connect before the new kernel has bound its ports; ZeroMQ then retries every 100 ms by
+            # default, so the first reply waited up to 100 ms past the kernel's readiness
+            import zmq
+
+            self.context.setsockopt(zmq.RECONNECT_IVL, 5)
+            return super().start_channels(*args, **kwargs)
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    asked = reply["parent_header"].get("msg_id")
+                    seen = False                # this request's first IOPub message (busy) has come
+                    try:
+                        while True:
+                            msg = await self.iopub_channel.get_msg(timeout=0.2)
+                            if msg["parent_header"].get("msg_id") == asked:
+                                seen = True
+                                if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                                    self._handle_kernel_info_reply(reply)
+                                    return
+                            elif msg["msg_type"] == "iopub_welcome" and not seen:
+                                break           # subscribed only now: this request's messages went before
+                    except Empty:
+                        pass                    # IOPub not connected yet: ask again
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    return WarmKernelClient
+
+
 def kernel_manager_class():
     """The ``kernel_manager_class`` for nbclient that starts kernels from this process's zygote, or None when
     warm kernels are not available here (the caller then runs cold)."""
@@ -349,8 +421,20 @@ def kernel_manager_class():
     if sock is None:
         return None
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    client_class = _client_class()
 
     class WarmKernelManager(AsyncKernelManager):
+        @default("client_factory")
+        def _warm_client_factory(self):
+            return client_class
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # after the kill, jupyter_client looks every 0.1 s whether the kernel is gone: a kernel killed at
+            # once would keep every task waiting 0.1 s
+            await super()._async_wait(pollinterval=min(pollinterval, 0.005))
+
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments)
             if len(cmd) >= 3 and cmd[0] == sys.executable and cmd[1:3] == ["-m", "ipykernel_launcher"]:
