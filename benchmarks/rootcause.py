@@ -44,7 +44,7 @@ SEED = 20261122
 def workload(n: int, seed: int = SEED) -> list[str]:
     real = pd.read_csv(ROOT / "tests/data/real_reviews/chnsenticorp_htl_negative_zh.csv")["text"].tolist()
     clauses = [c for t in real for c in re.split(r"[，。！？!?,；;\n]+", t) if len(c) >= 3]
-    clauses += [zh for *_, zh, _en in demo.COMPLAINTS]
+    clauses += [zh[0] for *_, zh, _en in demo.COMPLAINTS]   # the original template of each cause
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):

@@ -19,10 +19,10 @@ from cxkit import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 PINNED = {
-    "east_complaints.csv": "fc05c9d2bf959353d015a36f6f60b5bbe34acb7cdec746c0dcbe53ddcecbc134",
+    "east_complaints.csv": "7cbec105f938e23097e7e0c3db3fd52a33eaaf76278035cb252187d3eabfd23b",
     "east_previous_responses.csv": "6b327e080464ce012f68aff34875dd971545f573a84f292dd5c1a581f7adba71",
     "east_responses.csv": "88a18370118266a11163f1f5d4abf80cf9a454c1713ba782c563bad7c0ae5b61",
-    "north_complaints.csv": "8ccae0385e3baab03da29be359f615c75ea245cb169193c4825b12a2b61571ac",
+    "north_complaints.csv": "674774ca3d0718c4cc55862ef35364805835a52e572d5b41de50318f54b9f4ce",
     "north_responses.csv": "b13acf465602edf362a976e66a46422acdc20d4f912fd5dca9c97d8e9c14cc01",
     "north_retest.csv": "04bac3e410421db17ec8fcce9eebe26420b7ff375cdcf196a03e0c29fcd10dad",
     "north_wave_2023Q4.csv": "ee80fdea989948e0f1a672088260c4fd7ef0fbf56a560f353eb9116358b11d89",
@@ -37,10 +37,10 @@ PINNED = {
     "north_wave_2026Q1.csv": "5672a26f3f3d484dd5659358790cfa2d68da1cdcf17007ede52601790dd09ad4",
     "north_wave_2026Q2.csv": "72097f272d141ac939bc068aa4490a6425b7265abace931cf5d8ed72146baa19",
     "pilot.csv": "9ac60d93fe36293e904a13d51549b239a4882eb92a6ff3fa2049272dff135d2e",
-    "south_complaints.csv": "ddc59f5296c54ef43ae85952b57ad66b9fb6a3135b4bd24f962764be831c8e43",
+    "south_complaints.csv": "dbd32f150fa0839f868e3cf23c630ab32852f58733abdf43978c7b9d106a03cc",
     "south_responses.csv": "3731274e4abe1f5e6b967343635005ef62ab4b4c17220701fea7b552d73025d1",
-    "truth.json": "2e3611e10eff7e575e9a50d6014bd73710ee304b6740ee8f8211ecfc994a1b4c",
-    "west_complaints.csv": "b37f7a1fc636397408b0a8b537808abe99cfb277e90e52d93919a0bb4e1d0d91",
+    "truth.json": "f11e6ad1cd004c5b07db74b6b9e0b6c592a5bc5fceab4c0635b56faa2beee1ad",
+    "west_complaints.csv": "dc6363fecb662f60bebf81d4d9c9bc524b6802483bd09bcb0dbda50b0b2e56f0",
     "west_responses.csv": "d61f23ff0116891f7bf01993200864a116215c79b99d6bea653496a24327eba5",
 }
 

@@ -156,6 +156,32 @@ def test_english_prefix_and_phrase_rules(fishbone):
     assert "hard_to_reach" not in r["codes"][2]               # whole words only: 'holder' is not 'hold'
 
 
+def test_english_apostrophes_quotes_and_possessives(fishbone):
+    """A quote around a phrase, a possessive and a typographic apostrophe do not hide a keyword (the tokenizer
+    once kept them in the word: "parcel's" missed parcel, "'in transit'" missed in transit)."""
+    texts = ["The parcel’s been stuck for days",            # typographic apostrophe + possessive
+             "Tracking says 'in transit' since Monday",
+             "It’s painful being on hold",                   # @USAirways tweet, tests/data/real_reviews
+             "The app doesn’t work"]
+    r = rc.auto_code(texts, fishbone, ["en"] * len(texts))
+    assert "delivery_schedule:parcel" in r["terms"][0]
+    assert "tracking_info:in transit" in r["terms"][1]
+    assert "hard_to_reach:on hold" in r["terms"][2]
+    assert "defect_quality:doesn't work" in r["terms"][3]
+
+
+def test_chinese_discount_rate_is_a_promotion_not_a_fold(fishbone):
+    """打九折 / 五折 is a discount rate; 折腾 (a hassle), 一波三折 (twists and turns) and a crease are not.
+    Sentences from ../shared/realdata/online_shopping_zh and tests/data/real_reviews."""
+    yes = ["直接五折入手，价格非常实惠", "可是不能因为五折就随便安排一个格局差", "办卡的时候说打九折，结账时又说这件不参加"]
+    no = ["头一次碰到要在两个柜台间来回的折腾才能退房的酒店", "平板一波三折，京东服务挺好", "裤子后面还有折",
+          "买条裤子前前后后折腾了半个多月"]
+    r = rc.auto_code(yes + no, fishbone, ["zh"] * len(yes + no))
+    hits = ["promotion_discount" in codes for codes in r["codes"]]
+    assert hits == [True] * len(yes) + [False] * len(no), list(zip(yes + no, r["terms"]))
+    assert r["primary"][2] == "price"                 # the discount comes first: not booking (结账)
+
+
 def test_uncoded_terms_lists_frequent_words(fishbone):
     texts = ["量子纠缠的体验", "量子纠缠太离谱", "purple elephants everywhere", "态度差"]
     coded = rc.auto_code(texts, fishbone)

@@ -8,19 +8,20 @@ REGIONS = ["east", "south", "west", "north"]
 
 @pytest.mark.parametrize("region", REGIONS)
 def test_auto_coding_agrees_with_demo_truth(demo_run, region):
-    """The demo's true_category stands in for a human coder. Threshold kappa >= 0.9
-    ("almost perfect", Landis & Koch 1977): the generator's templates are written in the
-    codebook's vocabulary, so anything lower means the coder or the codebook regressed."""
+    """The demo's true_category stands in for a human coder. The complaints are paraphrases, not the codebook's
+    words (issue 18, item 6; tests/test_demo_paraphrases.py): measured kappa 0.83-0.89, documents' categories
+    0.75-0.84. Kappa >= 0.75 is "substantial" (Landis & Koch 1977); above 0.97 the texts would be templates again."""
     r = demo_run.results(region, "04_root_cause")
-    assert r["kappa"] >= 0.9
-    assert r["alpha_nominal"] >= 0.9
-    assert r["coded_share"] >= 0.95
-    assert r["doc_kappa"] >= 0.8
+    assert 0.75 <= r["kappa"] <= 0.97
+    assert r["alpha_nominal"] >= 0.75
+    assert r["kappa_po"] >= r["kappa_baseline_po"] + 0.3      # far above always guessing the largest cause
+    assert 0.87 <= r["coded_share"] <= 0.97
+    assert r["doc_kappa"] >= 0.7
     assert r["n_complaints"] > 250
 
 
 def test_region_tilt_is_recovered(demo_run):
-    """demo.REGION_COMPLAINT_TILT: process is tilted up in the east, technology in the south."""
+    """demo.COMPLAINT_MIX: process leads in the east, technology in the south, people in the west."""
     share = {reg: demo_run.results(reg, "04_root_cause")["category_share"] for reg in REGIONS}
     assert share["south"]["technology"] > max(share[r]["technology"] for r in ("east", "west", "north"))
     assert share["east"]["process"] > share["west"]["process"]

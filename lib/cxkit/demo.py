@@ -24,7 +24,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-GENERATOR_VERSION = 2  # bump when the draws change: generate() redraws files written by another version
+GENERATOR_VERSION = 3  # bump when the draws change: generate() redraws files written by another version
 TIERS = ("platinum", "gold", "ordinary", "potential")
 TIER_SHARE = {"platinum": 0.12, "gold": 0.28, "ordinary": 0.45, "potential": 0.15}
 TIER_SAT = {"platinum": 82.0, "gold": 78.0, "ordinary": 74.0, "potential": 68.0}
@@ -52,30 +52,170 @@ AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60+")
 NEEDS = ("efficiency", "experience", "price")
 TOUCHPOINTS = ("presale", "purchase", "delivery", "after_sales", "hotline", "app")
 
-# Complaint templates: (fishbone category, documents' category, touchpoint, zh, en)
-COMPLAINTS: list[tuple[str, str, str, str, str]] = [
-    ("people", "service_attitude", "hotline", "客服态度冷淡，问了三遍才有人理我", "The agent was cold and ignored me until I asked three times"),
-    ("people", "service_attitude", "store", "店员不耐烦，说话很冲，体验很差", "Store staff were impatient and rude, terrible experience"),
-    ("people", "service_attitude", "hotline", "客服专业知识不足，问题解释不清楚", "Support agent lacked product knowledge and could not explain the issue"),
-    ("process", "service_attitude", "hotline", "等了{n}天都没有人回复，响应太慢", "Waited {n} days with no reply, response is far too slow"),
-    ("process", "after_sales", "after_sales", "售后流程太繁琐，需要重复提交材料{n}次", "After-sales process is cumbersome, had to resubmit documents {n} times"),
-    ("process", "after_sales", "after_sales", "退款流程太长，{n}天了还没到账", "Refund takes forever, still not received after {n} days"),
-    ("technology", "product_use", "app", "App 经常闪退，无法下单", "The app keeps crashing and I cannot place an order"),
-    ("technology", "after_sales", "delivery", "物流信息{n}天没有更新，不知道包裹在哪", "Tracking information not updated for {n} days, no idea where my parcel is"),
-    ("technology", "product_use", "app", "系统显示的库存和实际不一致，订单被取消", "Stock shown in the system was wrong and my order got cancelled"),
-    ("product", "product_use", "purchase", "收到的产品有质量问题，屏幕有坏点", "The product arrived defective with dead pixels on the screen"),
-    ("product", "product_use", "purchase", "电池用了{n}周就不行了，质量太差", "Battery died after {n} weeks, poor quality"),
-    ("price", "brand_trust", "presale", "价格比别家贵，优惠活动规则不透明", "Price is higher than competitors and the promotion rules are unclear"),
-    ("price", "brand_trust", "purchase", "会员折扣说好的没有兑现，感觉被骗", "The promised member discount was never applied, feels like a scam"),
-    ("place", "service_attitude", "hotline", "客服热线一直打不通，排队{n}分钟", "Could not get through to the hotline, queued for {n} minutes"),
-    ("place", "service_attitude", "store", "门店太少，最近的网点要开车{n}公里", "Too few stores, the nearest one is {n} km away"),
-    ("policy", "after_sales", "after_sales", "退货政策不合理，拆封就不能退", "Return policy is unfair, no returns once the box is opened"),
-    ("policy", "brand_trust", "after_sales", "保修条款太苛刻，什么都不保", "Warranty terms are so strict that nothing is covered"),
-    ("environment", "brand_trust", "store", "门店环境嘈杂，卫生也不好", "The store was noisy and not clean"),
+# Complaint templates: (fishbone category, documents' category, touchpoint, zh paraphrases, en paraphrases).
+# The first zh / en text of each cause is the original template; the others are written from the cause the way
+# customers write (colloquial, indirect, one or two clauses), not from the codebook's words, so the auto-coder's
+# agreement with the truth on the demo is a measurement, not a wiring check (issue 18, item 6). Some of them
+# still name the problem in everyday words (忙音, "sold out"), some name a neighbouring one (快递 in a tracking
+# complaint), some stop at the situation ("Nobody ever picks up"). Those marked ~ are of the last kind: they hold
+# no word of the service_fishbone codebook (tests/test_demo_paraphrases.py checks it), and OBLIQUE_SHARE of the
+# complaints of a cause are drawn from them.
+COMPLAINTS: list[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]] = [
+    ("people", "service_attitude", "hotline",
+     ("客服态度冷淡，问了三遍才有人理我", "接线的那位爱答不理的，我说三句她才回一句",
+      "~感觉对面根本不想帮我解决，翻来覆去就是一句“这个我们没办法”", "客服说话阴阳怪气的，好像我欠她钱一样",
+      "~问个问题像被当成空气，憋了一肚子火"),
+     ("The agent was cold and ignored me until I asked three times",
+      "The woman I spoke to clearly couldn't be bothered with me",
+      "~Felt like a nuisance for even asking, got one-word answers the whole time",
+      "Agent was dismissive and kept cutting me off")),
+    ("people", "service_attitude", "store",
+     ("店员不耐烦，说话很冲，体验很差", "柜台那个小伙子全程翻白眼，多问两句就嫌烦",
+      "~进门没人招呼，开口问一句还被怼回来", "导购脸色难看，像是我耽误她下班了", "在店里被店员呛了几句，再也不想去了"),
+     ("Store staff were impatient and rude, terrible experience",
+      "The guy at the counter rolled his eyes at every question",
+      "~Shop assistant snapped at me when I asked for a different size",
+      "Staff acted like I was wasting their time")),
+    ("people", "service_attitude", "hotline",
+     ("客服专业知识不足，问题解释不清楚", "~问了三个人，三个说法，到底听谁的", "~对方自己都没搞明白，还让我去问别人",
+      "一问三不知，最后说帮我“反馈一下”就没下文了", "~接待的人连自家的型号都分不清"),
+     ("Support agent lacked product knowledge and could not explain the issue",
+      "~Three different people told me three different things",
+      "The rep had to put me on hold to ask someone else, twice",
+      "~Honestly he knew less about the thing than I did")),
+    ("process", "service_attitude", "hotline",
+     ("等了{n}天都没有人回复，响应太慢", "留言{n}天了，石沉大海", "~说好24小时内联系我，到现在一点动静都没有",
+      "提交工单后就没下文了，催了{n}次也没用", "问题反映上去，拖了{n}天才有人联系"),
+     ("Waited {n} days with no reply, response is far too slow",
+      "~Emailed them {n} times and heard absolutely nothing back",
+      "~Opened a ticket last week, it's sitting there unassigned",
+      "They promised someone would call me back within 24 hours. That was {n} days ago.")),
+    ("process", "after_sales", "after_sales",
+     ("售后流程太繁琐，需要重复提交材料{n}次", "~同一张发票让我拍了{n}遍照片，每次都说看不清",
+      "~填完一张表又来一张，光证明就要开三份", "修个手机跑了{n}趟，每趟都说缺材料",
+      "跟皮球一样被推来推去，售后、门店、厂家各说各的"),
+     ("After-sales process is cumbersome, had to resubmit documents {n} times",
+      "~Sent the same receipt photo {n} times and they keep saying it's missing",
+      "~Every department wants a different form filled in before they'll even look at it",
+      "So much paperwork for a simple repair, it's ridiculous")),
+    ("process", "after_sales", "after_sales",
+     ("退款流程太长，{n}天了还没到账", "~钱到现在还没退回来，都{n}个礼拜了", "说好三到五个工作日，结果{n}天了卡里一分没见",
+      "申请退款后客服就消失了", "~东西寄回去人家早签收了，我的钱呢？"),
+     ("Refund takes forever, still not received after {n} days",
+      "~Sent it back a month ago and I'm still out of pocket",
+      "~They confirmed they received it back, but nothing's hit my card yet",
+      "Where is my refund? {n} days and counting")),
+    ("technology", "product_use", "app",
+     ("App 经常闪退，无法下单", "一点付款就卡死，试了好几次都这样", "打开就白屏，只能卸了重装",
+      "手机上根本点不进去，一直转圈转半天", "更新之后应用直接打不开了"),
+     ("The app keeps crashing and I cannot place an order",
+      "Checkout spins and then dumps me back on the home page",
+      "Since the last update I can't even open it",
+      "~Tried to check out three times and it froze every time")),
+    ("technology", "after_sales", "delivery",
+     ("物流信息{n}天没有更新，不知道包裹在哪", "单号一查还是一个礼拜前那条记录，后面一条都没更新过", "查单号一直停在同一个地方，{n}天了",
+      "~东西到底发没发出去，谁也说不清", "~问了好几次我的货在哪儿，没人说得上来"),
+     ("Tracking information not updated for {n} days, no idea where my parcel is",
+      "The tracking page has said 'in transit' for a week, not a single scan since",
+      "No idea where my order is, the page hasn't changed since Monday",
+      "~Nobody can tell me where my stuff actually is")),
+    ("technology", "product_use", "app",
+     ("系统显示的库存和实际不一致，订单被取消", "页面上明明写着有货，付完钱第二天告诉我没货了", "下了单又说缺货，那为什么还让我买",
+      "网站显示有现货，到店里却说早卖完了", "两边数据对不上，网上有货店里没有"),
+     ("Stock shown in the system was wrong and my order got cancelled",
+      "Said 'in stock' when I ordered, then two days later they told me it was sold out",
+      "~Bought it, then got told it was never actually available",
+      "Website says 12 left, the shop says they haven't had any for months")),
+    ("product", "product_use", "purchase",
+     ("收到的产品有质量问题，屏幕有坏点", "拆开就发现边框有划痕，这还是新机吗", "刚到手屏幕就有一条竖线",
+      "开机没两天就黑屏了", "盒子里的东西是坏的，插上电没反应"),
+     ("The product arrived defective with dead pixels on the screen",
+      "There's a scratch right across the display, straight out of the box",
+      "Arrived broken, won't even turn on",
+      "~Half the buttons don't do anything")),
+    ("product", "product_use", "purchase",
+     ("电池用了{n}周就不行了，质量太差", "~充满电撑不到中午", "才买{n}个月，电池续航就只剩一半了",
+      "~用着用着就发烫，然后自动关机", "电池鼓包了，{n}周前才买的"),
+     ("Battery died after {n} weeks, poor quality",
+      "Barely lasts a couple of hours on a full charge now",
+      "The battery swells up and it gets really hot",
+      "~Bought it in spring, by summer it was on its last legs")),
+    ("price", "brand_trust", "presale",
+     ("价格比别家贵，优惠活动规则不透明", "同样的东西隔壁便宜两百", "满减算下来一头雾水，最后付的比标的还多",
+      "买完第二天就降价了，这价格说变就变", "网上看是一个价，结账又是另一个价"),
+     ("Price is higher than competitors and the promotion rules are unclear",
+      "~Same thing is two hundred cheaper down the road",
+      "The 'sale' was basically the normal price with a sticker on it",
+      "~Couldn't figure out how the buy-two-get-one thing actually worked at the till")),
+    ("price", "brand_trust", "purchase",
+     ("会员折扣说好的没有兑现，感觉被骗", "办卡的时候说打九折，结账时又说这件不参加", "生日券领了用不了，说是过期了",
+      "攒了一年的积分，说清零就清零", "~充值时承诺的赠送金额一直没到"),
+     ("The promised member discount was never applied, feels like a scam",
+      "Signed up for the loyalty card for 10% off and never saw it once",
+      "The birthday voucher they sent me was rejected at the till",
+      "~They advertise perks for regulars, but I've never got a single one")),
+    ("place", "service_attitude", "hotline",
+     ("客服热线一直打不通，排队{n}分钟", "打了五次电话都是忙音", "~按了一圈数字键，最后又绕回语音菜单",
+      "好不容易转到人工，说了两句就断了", "听了{n}分钟的音乐，最后自动挂断"),
+     ("Could not get through to the hotline, queued for {n} minutes",
+      "Listened to the same jingle for {n} minutes before it cut off",
+      "~Nobody ever picks up",
+      "~Pressed every option and never reached a person")),
+    ("place", "service_attitude", "store",
+     ("门店太少，最近的网点要开车{n}公里", "~整个区就一家，过去要倒两趟公交", "县城里根本没有你们的网点，只能跑到市里",
+      "修个东西要去隔壁市，来回一天就没了", "附近那家关了以后，最近的也要{n}公里"),
+     ("Too few stores, the nearest one is {n} km away",
+      "Nearest branch is a {n}-mile drive",
+      "~They closed the one in my town, now it's a whole afternoon trip",
+      "~Had to take two buses just to get a repair looked at")),
+    ("policy", "after_sales", "after_sales",
+     ("退货政策不合理，拆封就不能退", "就撕了个塑封，说什么都不给退", "穿了一次发现尺码不对，说规定不让换",
+      "七天无理由？我第三天去就被拒了", "东西没问题就不给退，那还写什么无理由退货"),
+     ("Return policy is unfair, no returns once the box is opened",
+      "They won't take it back because I opened the packaging",
+      "Apparently 'unopened only', which you only find out after buying",
+      "Exchanges aren't allowed on sale items, which nobody mentioned")),
+    ("policy", "brand_trust", "after_sales",
+     ("保修条款太苛刻，什么都不保", "才过保一天，修一下要几百块", "说是人为损坏不给修，我根本没摔过",
+      "~小字里写了一堆例外，等于什么都不管", "延保花了钱，真出问题了又说不在保障范围内"),
+     ("Warranty terms are so strict that nothing is covered",
+      "Turned out the 'two-year cover' excludes basically everything that can go wrong",
+      "They refused the repair because it was 'wear and tear'",
+      "Paid for extended protection and they still wanted me to pay for parts")),
+    ("environment", "brand_trust", "store",
+     ("门店环境嘈杂，卫生也不好", "~店里音响开得震耳朵，说话都得喊", "试衣间地上都是灰",
+      "一进门一股烟味，地也黏糊糊的", "~桌子上油乎乎的，没人收拾"),
+     ("The store was noisy and not clean",
+      "Music was so loud I couldn't hear the cashier",
+      "Floor was sticky and the fitting rooms were filthy",
+      "~Bins overflowing by the entrance, not a great first impression")),
 ]
-# Region tilt of complaint categories (multiplies the base frequency)
-REGION_COMPLAINT_TILT = {"east": {"process": 1.6}, "south": {"technology": 1.8},
-                         "west": {"people": 1.7, "place": 1.5}, "north": {"product": 1.6}}
+# Share of complaints that describe the situation without naming the problem (the ~ texts): about what a codebook
+# fitted to the client leaves uncoded on real complaints (the industry packs leave 3-7 %, docs/rootcause_packs.md;
+# a codebook used as it comes, more).
+OBLIQUE_SHARE = 0.10
+
+
+def paraphrases(texts: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(texts that name the problem, texts marked ~ that only describe the situation), the marks removed."""
+    return (tuple(t for t in texts if not t.startswith("~")), tuple(t[1:] for t in texts if t.startswith("~")))
+
+
+# Each region's expected share of complaints per fishbone category: the truth the auto-coder is checked against.
+# Process leads overall (documents 003: slow response 35 %, cumbersome after-sales 28 % of complaints); each region
+# has its own story (east process, south technology, west people and place, north product). The first four
+# categories of a region stand at least 5 points apart: with tied causes the true ranking is a coin toss of the
+# draw and no coder could be checked on it. A category's share is split evenly among its complaint types.
+COMPLAINT_MIX = {
+    "east": {"process": .40, "people": .17, "technology": .11, "product": .07, "policy": .07, "place": .07,
+             "price": .06, "environment": .05},
+    "south": {"technology": .30, "process": .21, "people": .14, "product": .08, "price": .07, "policy": .07,
+              "place": .07, "environment": .06},
+    "west": {"people": .29, "process": .18, "place": .14, "technology": .09, "product": .08, "price": .08,
+             "policy": .08, "environment": .06},
+    "north": {"product": .26, "process": .20, "people": .14, "place": .09, "technology": .08, "price": .08,
+              "policy": .08, "environment": .07},
+}
 PII_SNIPPETS = ["我的电话 13812345678", "联系邮箱 zhang.wei@example.com", "身份证号 110101199003071234",
                 "call me at 138-1234-5678", "email me: li.na@example.cn"]
 
@@ -232,28 +372,44 @@ def _kano_answers(rng, feature: str, n: int):
 
 
 def make_complaints(region: str, seed: int, n: int | None = None):
-    """Complaint verbatims of one region (80% Chinese, 20% English) with their true categories."""
+    """Complaint verbatims of one region (80% Chinese, 20% English) with their true categories.
+
+    Each complaint's cause is drawn from :data:`COMPLAINTS`, then one of the cause's paraphrases in the
+    complaint's language, after every other draw of the region: with probability :data:`OBLIQUE_SHARE` one of
+    those that only describe the situation (if the cause has any), otherwise one of those that name the problem,
+    uniformly within the kind."""
     import numpy as np
     import pandas as pd
 
     idx = list(REGIONS).index(region)
     rng = _rng(seed, 100 + idx)
     n = n or {"east": 420, "south": 380, "west": 300, "north": 340}[region]
-    tilt = REGION_COMPLAINT_TILT.get(region, {})
-    base = np.array([1.0 * tilt.get(c[0], 1.0) for c in COMPLAINTS])
-    # the documents' vital few: slow response and cumbersome after-sales dominate
-    base[[3, 4, 5]] *= 2.2
+    mix = COMPLAINT_MIX[region]
+    types = {cat: sum(c[0] == cat for c in COMPLAINTS) for cat in mix}
+    base = np.array([mix[c[0]] / types[c[0]] for c in COMPLAINTS])
     pick = rng.choice(len(COMPLAINTS), size=n, p=base / base.sum())
     lang = np.where(rng.random(n) < 0.8, "zh", "en")
     pii = rng.random(n) < 0.05
-    rows = []
+    drawn = []                    # the draws of generator 2, in its order: number, PII snippet, tier
     for i in range(n):
-        cat, doc_cat, tp, zh, en = COMPLAINTS[pick[i]]
-        text = (zh if lang[i] == "zh" else en).format(n=int(rng.integers(2, 15)))
-        if pii[i]:
-            text += ("，" if lang[i] == "zh" else ", ") + PII_SNIPPETS[int(rng.integers(len(PII_SNIPPETS)))]
-        rows.append((f"{region[:1].upper()}C{i + 1:04d}", str(rng.choice(TIERS, p=list(TIER_SHARE.values()))),
-                     tp, lang[i], text, cat, doc_cat))
+        num = int(rng.integers(2, 15))
+        snippet = PII_SNIPPETS[int(rng.integers(len(PII_SNIPPETS)))] if pii[i] else ""
+        drawn.append((num, snippet, str(rng.choice(TIERS, p=list(TIER_SHARE.values())))))
+    # the paraphrase of each complaint is drawn after every other draw, so ids, tiers, languages, numbers
+    # and PII are those of generator 2 and only the wording changed
+    oblique = rng.random(n) < OBLIQUE_SHARE
+    options = []
+    for k, lg, obl in zip(pick, lang, oblique):
+        direct, indirect = paraphrases(COMPLAINTS[k][3] if lg == "zh" else COMPLAINTS[k][4])
+        options.append(indirect if obl and indirect else direct)
+    which = rng.integers(0, [len(o) for o in options])
+    rows = []
+    for i, (num, snippet, tier) in enumerate(drawn):
+        cat, doc_cat, tp, _zh, _en = COMPLAINTS[pick[i]]
+        text = options[i][int(which[i])].format(n=num)
+        if snippet:
+            text += ("，" if lang[i] == "zh" else ", ") + snippet
+        rows.append((f"{region[:1].upper()}C{i + 1:04d}", tier, tp, lang[i], text, cat, doc_cat))
     return pd.DataFrame(rows, columns=["complaint_id", "tier", "touchpoint", "lang", "comment",
                                        "true_category", "true_doc_category"])
 
@@ -330,7 +486,8 @@ def truth(seed: int) -> dict[str, Any]:
         "driver_weights": {r: region_weights(r) for r in REGIONS},
         "weak_item": "rel4",
         "reverse_items": [i for _, rev, _ in SCALES.values() for i in rev],
-        "complaint_tilt": REGION_COMPLAINT_TILT,
+        "complaint_mix": COMPLAINT_MIX,
+        "oblique_complaint_share": OBLIQUE_SHARE,
         "kano_intended": {"fast_reply": "M", "personal_advice": "O", "proactive_alert": "A"},
         "previous_wave_shift": PREVIOUS_WAVE,
         "retest": {"regions": RETEST, "item_noise_sd": 0.45},

@@ -521,7 +521,8 @@ class _Matcher:
             if alts:
                 self.en_rx.append((c.id, re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])")))
         self.rx = {l: [(c.id, p) for c in cb.codes for p in c.regex[l]] for l in LANGS}
-        self._word = re.compile(r"[a-z0-9']+")
+        # an English word keeps an inner apostrophe (won't, parcel's) but not a quote around it ('in transit')
+        self._word = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
         self._latin = re.compile(r"[a-z]{3,}")
 
     def tokens(self, text: str, lang: str) -> list[str]:
@@ -558,9 +559,13 @@ class _Matcher:
         else:
             ew = self.en_word
             for m in self._word.finditer(low):
-                ids = ew.get(m.group())
+                w = m.group()
+                ids = ew.get(w)
+                if ids is None and w.endswith("'s"):          # possessive or "is": the parcel's been lost
+                    w = w[:-2]
+                    ids = ew.get(w)
                 if ids:
-                    out.extend((cid, m.group(), m.start()) for cid in ids)
+                    out.extend((cid, w, m.start()) for cid in ids)
             for cid, p in self.en_rx:
                 out.extend((cid, m.group(), m.start()) for m in p.finditer(low))
         for cid, p in self.rx[lang]:
@@ -571,7 +576,7 @@ class _Matcher:
 
     def hits(self, text: str, lang: str) -> list[tuple[str, str, int]]:
         """Rule matches that survive the context and exclusion rules, in text order."""
-        low = text.lower()
+        low = text.lower().replace("\u2019", "'")          # typographic apostrophe: one character for another
         raw = self.raw_hits(low, lang)
         if not raw:
             return raw
