@@ -242,3 +242,32 @@ def test_notebook_without_its_inputs_is_not_applicable(small_engagement, tmp_pat
     monkeypatch.setenv("CX_NOTEBOOKS", str(nbs))
     assert main(["run", str(small_engagement), "--out", str(tmp_path / "out2"), "--regions", "west",
                  "--workers", "1"]) == 0                  # exit 0: nothing failed
+
+
+@pytest.mark.slow
+def test_a_kernel_that_never_answers_is_replaced_once(small_engagement, tmp_path, monkeypatch):
+    """A kernel that did not become ready (jupyter_client: "Kernel didn't respond in N seconds", raised before any
+    cell runs) is replaced by a new one once; a second such failure, or any other error, fails the task."""
+    import papermill
+
+    from cxkit import runner
+
+    real = papermill.execute_notebook
+    failures = {"left": 1}
+
+    def flaky(*args, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError(f"Kernel didn't respond in {kwargs['start_timeout']} seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    nbs = _notebooks(tmp_path / "nbs", **{"00_count": OK_NB})
+    rep = run(small_engagement, out_dir=tmp_path / "a", regions=["east"], workers=1, notebooks_folder=nbs)
+    assert rep.ok and rep.records[0]["kernel_restarts"] == 1
+    failures["left"] = 1 + runner.KERNEL_START_RETRIES
+    rep = run(small_engagement, out_dir=tmp_path / "b", regions=["east"], workers=1, notebooks_folder=nbs)
+    assert not rep.ok and "Kernel didn't respond" in rep.records[0]["error"]
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    rep = run(small_engagement, out_dir=tmp_path / "c", regions=["east"], workers=1, notebooks_folder=nbs)
+    assert not rep.ok and "kernel_restarts" not in rep.records[0]

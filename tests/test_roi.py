@@ -455,3 +455,28 @@ def test_monte_carlo_with_one_input_uncertain_matches_per_draw_summary(name):
     assert len(set(np.round(draws, 12))) > 1
     for x, v in zip(draws, mc["npv"]):
         assert v == pytest.approx(roi.summary(m, {name: float(x)})["npv"], rel=1e-9, abs=1e-3)
+
+
+def test_fallback_notes_name_the_driver_in_words():
+    """Without 03's results, 05 says which driver it lacked by its display name, never its key (a CI run where
+    03 failed printed "responsiveness" on a Chinese page)."""
+    from pathlib import Path
+
+    import yaml
+
+    from cxkit import roi_sections
+    from cxkit.report import Playbook
+
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "params" / "demo" / "engagement.yaml")
+                         .read_text(encoding="utf-8"))
+    drivers = {ini["driver"] for ini in cfg["roi"]["initiatives"] if ini.get("driver")}
+    assert "responsiveness" in drivers
+    for lang, word in (("zh", "响应性"), ("en", "Responsiveness")):
+        pb = Playbook({"language": lang}, display=False)
+        said = []
+        note = pb.note
+        pb.note = lambda text, kind="info", said=said, note=note, **kw: said.append(text) or note(text, kind, **kw)
+        roi_sections.intro_section(pb, cfg["roi"], None)
+        fallback = [t for t in said if word in t]
+        assert fallback, said
+        assert not any(d in t for t in said for d in drivers), said

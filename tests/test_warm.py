@@ -153,3 +153,29 @@ def test_compact_png_is_exact_for_charts_and_smaller():
         assert (a == b).all(), "a chart of <= 256 colours keeps every pixel"
     else:
         assert np.abs(a.astype(int) - b.astype(int)).mean() < 1.0
+
+
+@pytest.mark.parametrize("argv, expected", [([], "platform"), (["--warm"], True), (["--no-warm"], False)])
+def test_cli_runs_warm_by_default_on_linux(monkeypatch, tmp_path, argv, expected):
+    """``cx run`` starts warm kernels unless told --no-warm, where fork is safe (Linux); elsewhere it runs cold."""
+    import sys
+    from types import SimpleNamespace
+
+    from cxkit import cli, runner, warm
+
+    seen = {}
+
+    def fake_run(engagement, **kw):
+        seen.update(kw)
+        return SimpleNamespace(failures=[], records=[], ok=True, index_path=tmp_path / "index.html")
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    assert cli.main(["run", str(tmp_path), *argv]) == 0
+    if expected == "platform":
+        expected = sys.platform.startswith("linux") and warm.supported()
+        with monkeypatch.context() as m:
+            m.setattr(sys, "platform", "darwin")
+            cli.main(["run", str(tmp_path)])
+            assert seen["warm"] is False, "not Linux: cold unless --warm"
+        cli.main(["run", str(tmp_path)])
+    assert seen["warm"] is expected

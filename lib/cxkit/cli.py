@@ -35,6 +35,13 @@ def demo_dir() -> Path:
     return target
 
 
+def _warm_default() -> bool:
+    """``cx run`` / ``cx demo`` use warm kernels unless told otherwise where fork is known to be safe: Linux."""
+    from .warm import supported
+
+    return sys.platform.startswith("linux") and supported()
+
+
 def _split(s: str | None) -> list[str] | None:
     return [x.strip() for x in s.split(",") if x.strip()] if s else None
 
@@ -49,8 +56,10 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-notebooks", action=argparse.BooleanOptionalAction, default=True,
                    help="keep each playbook's executed .ipynb beside its HTML (default: yes; a failed task always "
                         "keeps it)")
-    p.add_argument("--warm", action="store_true",
-                   help="start each task's kernel from a pre-imported process (faster; same results)")
+    p.add_argument("--warm", action=argparse.BooleanOptionalAction, default=None,
+                   help="start each task's kernel from a pre-imported process (faster; same results). Default: on "
+                        "under Linux, off elsewhere (fork after numpy's BLAS or Apple's frameworks is not safe "
+                        "everywhere); --no-warm starts a new Python for every playbook")
 
 
 def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
@@ -59,7 +68,7 @@ def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
 
     rep = run(engagement, out_dir=args.out, regions=_split(args.regions), notebooks=_split(args.notebooks),
               workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=RunProgress(),
-              keep_notebooks=args.keep_notebooks, warm=args.warm)
+              keep_notebooks=args.keep_notebooks, warm=_warm_default() if args.warm is None else args.warm)
     if rep.failures:
         print(f"\n{len(rep.failures)} of {len(rep.records)} playbooks failed:", file=sys.stderr)
         for r in rep.failures:

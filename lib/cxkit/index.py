@@ -141,7 +141,12 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
                  f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     failed = [r for r in records if r["status"] not in ("ok", "reused", "not_applicable", "outdated")]
     if failed:
-        frows = "".join(f"<tr><td>{esc(r['region'])}</td><td>{esc(nbl(r['notebook']))}</td>"
+        def region_label(r: str) -> str:      # the region's display label, never its key
+            if r in eng.regions:
+                return str(eng.regions[r].params.get("label", r))
+            return t("common.engagement") if r.startswith("_") else r
+
+        frows = "".join(f"<tr><td>{esc(region_label(r['region']))}</td><td>{esc(nbl(r['notebook']))}</td>"
                         f"<td style=\"white-space:normal\">{esc(r.get('error') or '')}</td></tr>" for r in failed)
         parts.append(f'<h2 class="cx-h2">{esc(t("common.failures"))}</h2><div class="cx-table-wrap"><table class="cx-table">'
                      f'<thead><tr><th>{esc(t("common.region"))}</th><th>{esc(t("common.notebook"))}</th>'

@@ -73,11 +73,14 @@ def initiative_label(model: roi.RoiModel, name: str, lang: str) -> str:
     return name
 
 
-def note_values(model: roi.RoiModel, values: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Values of a ``model.notes`` entry with initiative names replaced by their display labels."""
+def note_values(model: roi.RoiModel, values: Mapping[str, Any], lang: str, scale_label=None) -> dict[str, Any]:
+    """Values of a ``model.notes`` entry with initiative names replaced by their display labels, and driver
+    names by ``scale_label(name)`` (the playbook's :meth:`~cxkit.report.Playbook.scale_label`) when given."""
     out = dict(values)
     if "initiative" in out:
         out["initiative"] = initiative_label(model, out["initiative"], lang)
+    if "driver" in out and scale_label is not None:
+        out["driver"] = scale_label(out["driver"])
     return out
 
 
@@ -191,7 +194,7 @@ def intro_section(pb, section: Mapping[str, Any] | roi.RoiParams, diag: Mapping[
     else:
         pb.note(pb.t("roi.diag_used", n=roi.source_counts(model)["diagnostics"]), "info")
     for key, values in model.notes:
-        pb.note(pb.t(key, **note_values(model, values, pb.lang)),
+        pb.note(pb.t(key, **note_values(model, values, pb.lang, pb.scale_label)),
                 "warn" if diag is not None and "fallback" in key else "info")
     return model
 

@@ -130,6 +130,16 @@ def _clear_outputs(task: Task) -> None:
 # every kernel's: set ordering (e.g. inside semopy) never varies between runs; debugpy (imported by every kernel,
 # and by the warm zygote once) never prints its frozen-modules warning
 KERNEL_ENV = {"PYTHONHASHSEED": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+# A kernel that has not answered within KERNEL_START_TIMEOUT seconds of its start (a cold start takes 2-5 s; once in
+# a CI run one never answered at all) is replaced by a new one, KERNEL_START_RETRIES times, before the task fails.
+KERNEL_START_TIMEOUT = 120
+KERNEL_START_RETRIES = 1
+
+
+def _kernel_start_failed(exc: BaseException) -> bool:
+    """jupyter_client's errors for a kernel that never became ready (raised before any cell runs)."""
+    msg = str(exc)
+    return msg.startswith(("Kernel didn't respond", "Kernel died before replying to kernel_info"))
 
 
 @contextlib.contextmanager
@@ -182,15 +192,25 @@ def execute_task(task: Task, *_upstream: Any) -> dict[str, Any]:
                     # the last cell's outputs are in when it is idle: the kernel is killed, not asked to stop
                     engine.update(kernel_manager_class=km_class, shutdown_kernel="immediate")
             record["kernel"] = "warm" if engine else "cold"
-            pm.execute_notebook(
-                task.input_path, str(staged["ipynb"]),
-                parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
-                            "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
-                            "run_dir": str(task.out_dir)},
-                kernel_name="python3", progress_bar=False, log_output=False, start_timeout=300,
-                cwd=str(Path(task.input_path).parent), request_save_on_cell_execute=False,
-                extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"], **engine,
-            )
+            for attempt in range(1 + KERNEL_START_RETRIES):
+                try:
+                    pm.execute_notebook(
+                        task.input_path, str(staged["ipynb"]),
+                        parameters={"params": task.params, "region": task.region, "notebook": task.notebook,
+                                    "results_path": str(staged["results"]), "results_dir": str(task.region_dir),
+                                    "run_dir": str(task.out_dir)},
+                        kernel_name="python3", progress_bar=False, log_output=False,
+                        start_timeout=KERNEL_START_TIMEOUT, cwd=str(Path(task.input_path).parent),
+                        request_save_on_cell_execute=False,
+                        extra_arguments=["--IPKernelApp.log_level=50", "--HistoryManager.enabled=False"], **engine,
+                    )
+                    break
+                except RuntimeError as exc:
+                    # the kernel never answered (no cell ran): a new kernel, once, before the task fails
+                    if attempt == KERNEL_START_RETRIES or not _kernel_start_failed(exc):
+                        raise
+                    record["kernel_restarts"] = attempt + 1
+                    staged["ipynb"].unlink(missing_ok=True)
         if not staged["results"].is_file():
             raise CxError("the notebook finished without saving its results (pb.save() not called)")
         export_html(staged["ipynb"], staged["html"], task.params, task.notebook)
