@@ -132,3 +132,15 @@ def test_theme_tokens_drop_handles_urls_and_stop_words():
     assert rc.theme_tokens("@united #fail the flight was delayed http://t.co/abc 3 hours", "en") == \
         ["flight", "delayed", "hours"]
     assert "@united" not in rc.theme_tokens("@united 航班延误", "zh")
+
+
+def test_theme_and_uncoded_words_leave_out_measure_words_and_contractions():
+    """On the demo's oblique complaints the candidate words were 一张 / 三份 / 一句 / it's: grammar, not themes.
+    A numeral with a measure word and a contraction are left out; a duration (三天) and 三包 stay."""
+    toks = rc.theme_tokens("填完一张表又来一张，光证明就要开三份，等了三天，三包也不管", "zh")
+    assert not {"一张", "三份", "就要"} & set(toks) and {"三天", "三包"} <= set(toks), toks
+    fishbone = rc.load_codebook("service_fishbone")
+    texts = ["It's sitting there unassigned, it's a joke", "进门没人招呼，开口问一句还被怼回来"]
+    coded = rc.auto_code(texts, fishbone, ["en", "zh"])
+    terms = set(rc.uncoded_terms(texts, coded, fishbone)["term"])
+    assert not {"it's", "一句"} & terms and {"unassigned", "招呼"} <= terms, terms

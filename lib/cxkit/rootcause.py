@@ -765,7 +765,8 @@ def uncoded_terms(texts: Sequence[str], coded, codebook: Codebook, top: int = 20
     """Most frequent words of the verbatims no rule coded: candidates to grow the codebook.
 
     Returns a DataFrame ``term, lang, n`` (n = number of uncoded verbatims containing it),
-    stop-words, numbers and one-character Chinese tokens left out.
+    stop-words (theme discovery's too), numbers, numeral + measure word (一张, 三份) and one-character Chinese
+    tokens left out.
     """
     import pandas as pd
 
@@ -779,9 +780,9 @@ def uncoded_terms(texts: Sequence[str], coded, codebook: Codebook, top: int = 20
             tok = tok.strip()
             if not tok or tok.isdigit() or re.fullmatch(r"[\W_]+", tok):
                 continue
-            if lang == "zh" and (len(tok) < 2 or tok in _STOP_ZH):
+            if lang == "zh" and (len(tok) < 2 or tok in _STOP_ZH or tok in _THEME_STOP or _NUM_CLASSIFIER.fullmatch(tok)):
                 continue
-            if lang == "en" and (len(tok) < 3 or tok in _STOP_EN):
+            if lang == "en" and (len(tok) < 3 or tok in _STOP_EN or tok.replace("'", "") in _THEME_STOP):
                 continue
             seen.add(tok)
         for tok in seen:
@@ -1522,9 +1523,12 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _THEME_STOP = set("那么 可能 根本 有点 不如 有些 很多 现在 为什么 今天 怎么 这么 东西 一点 完全 不怎么 不过 问题 "
                   "只有 没什么 一些 里面 希望 要是 只能 直接 然后 其实 虽然 这种 那种 这些 那些 之后 以后 以前 还是 "
                   "应该 知道 看到 出来 起来 一直 不会 不能 不要 需要 还要 可是 总是 确实 而且 或者 如何 这里 那里 "
-                  "时间 一样 东东 一次 两个 几个 多少 真是 实在 简直 太多 一定 好像 似乎 而已 大家 朋友 "
-                  "im ive dont didnt cant wont thats its get got one would thanks thank please via amp".split())
+                  "时间 一样 东东 一次 两个 几个 多少 真是 实在 简直 太多 一定 好像 似乎 而已 大家 朋友 就要 等于 最后 "
+                  "im ive dont didnt cant wont thats its get got one would thanks thank please via amp "
+                  "theres theyre youre were isnt wasnt arent doesnt havent hasnt id ill lets every".split())
 _HANDLE = re.compile(r"[@＠][\w\u3400-\u9fff.\-]+|#\S+")
+#: a numeral and a measure word (一张, 三份, 一句, 一堆, 两遍): grammar, not a theme; durations (三天, 两小时) stay
+_NUM_CLASSIFIER = re.compile(r"[一二两三四五六七八九十几半每这那哪]+[个张份句堆点次遍趟条件位块本台部家种样些回下顿]")
 
 
 def theme_tokens(text: str, lang: str, codebook: Codebook | None = None) -> list[str]:
@@ -1538,7 +1542,8 @@ def theme_tokens(text: str, lang: str, codebook: Codebook | None = None) -> list
     if lang == "zh":
         toks = _matcher(codebook).tok.lcut(low) if codebook is not None else _new_tokenizer().lcut(low)
         return [t for t in (x.strip() for x in toks)
-                if len(t) >= 2 and t not in _STOP_ZH and t not in _THEME_STOP and not t.isdigit() and not re.fullmatch(r"[\W_a-z0-9]+", t)]
+                if len(t) >= 2 and t not in _STOP_ZH and t not in _THEME_STOP and not t.isdigit()
+                and not re.fullmatch(r"[\W_a-z0-9]+", t) and not _NUM_CLASSIFIER.fullmatch(t)]
     return [t for t in (w.replace("'", "") for w in re.findall(r"[a-z][a-z']+", low))
             if len(t) >= 3 and t not in _STOP_EN and t not in _THEME_STOP]
 
