@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,11 +67,13 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
-    """Every notebook for every demo region, run once (2 dask workers)."""
+    """Every notebook for every demo region, run once (2 dask workers), in warm kernels as ``cx demo`` runs it
+    under Linux (results byte-identical to cold kernels: tests/test_warm.py, benchmarks/batch.py)."""
     from cxkit.runner import run
+    from cxkit.warm import supported
 
     out = tmp_path_factory.mktemp("demo_out")
-    rep = run(demo_dir, out_dir=out, workers=2)
+    rep = run(demo_dir, out_dir=out, workers=2, warm=sys.platform.startswith("linux") and supported())
     return DemoRun(out, rep)
 
 
