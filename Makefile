@@ -24,7 +24,7 @@ LINT := $(VENV)/bin/ruff check lib tests benchmarks notebooks/src
 
 test: $(STAMP)
 	$(LINT)
-	$(PY) -m pytest -q -m "not bench" -n 2 --dist loadgroup
+	$(PY) -m pytest -q -m "not bench" -n 2 --dist loadfile
 
 # unit and parity tests only (no notebook runs): a minute instead of several
 test-fast: $(STAMP)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -68,25 +69,47 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
     """Every notebook for every demo region, run once (2 dask workers), in warm kernels as ``cx demo`` runs it
-    under Linux (results byte-identical to cold kernels: tests/test_warm.py, benchmarks/batch.py)."""
+    under Linux (results byte-identical to cold kernels: tests/test_warm.py, benchmarks/batch.py).
+
+    Under pytest-xdist the workers share one run: the first worker that needs it runs it under a file lock in the
+    session's common temporary folder; the others wait for the lock and read its report (pytest-xdist's documented
+    pattern for a session fixture that must run once)."""
+    import pickle
+
     from cxkit.runner import run
     from cxkit.warm import supported
 
-    out = tmp_path_factory.mktemp("demo_out")
-    rep = run(demo_dir, out_dir=out, workers=2, warm=sys.platform.startswith("linux") and supported())
-    return DemoRun(out, rep)
+    warm = sys.platform.startswith("linux") and supported()
+    try:
+        import fcntl
+    except ImportError:                  # not POSIX: each worker runs its own
+        fcntl = None
+    if os.environ.get("PYTEST_XDIST_WORKER") is None or fcntl is None:
+        out = tmp_path_factory.mktemp("demo_out")
+        return DemoRun(out, run(demo_dir, out_dir=out, workers=2, warm=warm))
+    shared = tmp_path_factory.getbasetemp().parent / "demo_run_shared"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = shared / "report.pickle"
+            if done.is_file():
+                return DemoRun(*pickle.loads(done.read_bytes()))
+            out = shared / "demo_out"
+            rep = run(demo_dir, out_dir=out, workers=2, warm=warm)
+            done.write_bytes(pickle.dumps((out, rep)))
+            return DemoRun(out, rep)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@pytest.hookimpl(tryfirst=True)       # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Every test that needs the demo run executes notebooks: mark it slow (``make test-fast`` leaves it out).
 
-    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the tests of the demo run share one worker, so
-    the session's demo run happens once; every other test goes with the rest of its file, so module fixtures are
-    built once too."""
+    ``make test`` runs ``-n 2 --dist loadfile``: each file on one worker, so module fixtures are built once; the
+    demo run is shared between the workers by ``demo_run`` itself. (``--dist loadgroup`` with ``xdist_group`` marks
+    did not group anything: pytest 9.2 builds a test's id from ``Node._id``, and pytest-xdist 3.8 appends the group
+    to ``Node._nodeid``, so every test was scheduled on its own and both workers ran the demo.)"""
     for item in items:
         if "demo_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("demo_run"))
-        else:
-            item.add_marker(pytest.mark.xdist_group(Path(str(item.fspath)).name))
