@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -77,9 +76,9 @@ def demo_run(demo_dir, tmp_path_factory) -> DemoRun:
     import pickle
 
     from cxkit.runner import run
-    from cxkit.warm import supported
+    from cxkit.warm import default_on
 
-    warm = sys.platform.startswith("linux") and supported()
+    warm = default_on()
     try:
         import fcntl
     except ImportError:                  # not POSIX: each worker runs its own

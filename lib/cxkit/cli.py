@@ -35,13 +35,6 @@ def demo_dir() -> Path:
     return target
 
 
-def _warm_default() -> bool:
-    """``cx run`` / ``cx demo`` use warm kernels unless told otherwise where fork is known to be safe: Linux."""
-    from .warm import supported
-
-    return sys.platform.startswith("linux") and supported()
-
-
 def _split(s: str | None) -> list[str] | None:
     return [x.strip() for x in s.split(",") if x.strip()] if s else None
 
@@ -63,12 +56,13 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace, engagement: str | Path) -> int:
+    from . import warm
     from .progress import RunProgress
     from .runner import run
 
     rep = run(engagement, out_dir=args.out, regions=_split(args.regions), notebooks=_split(args.notebooks),
               workers=args.workers, scheduler=args.scheduler, resume=args.resume, progress=RunProgress(),
-              keep_notebooks=args.keep_notebooks, warm=_warm_default() if args.warm is None else args.warm)
+              keep_notebooks=args.keep_notebooks, warm=warm.default_on() if args.warm is None else args.warm)
     if rep.failures:
         print(f"\n{len(rep.failures)} of {len(rep.records)} playbooks failed:", file=sys.stderr)
         for r in rep.failures:

@@ -113,9 +113,14 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
     parts.append(f'<h2 class="cx-h2" id="dash-playbooks">{esc(t("dash.playbooks"))}</h2>'
                  f'<p class="cx-p">{esc(t("common.index_intro"))}</p>')
     head = "".join(f"<th>{esc(nbl(n))}</th>" for n in notebooks)
+    def region_label(r: str) -> str:          # the region's display label, never its key
+        if r in eng.regions:
+            return str(eng.regions[r].params.get("label", r))
+        return t("common.engagement") if r.startswith("_") else r
+
     rows = []
     for rg in regions:
-        label = eng.regions[rg].params.get("label", rg)
+        label = region_label(rg)
         cells = []
         for n in notebooks:
             rec = by_key.get((rg, n))
@@ -141,11 +146,6 @@ def write_index(out: Path, eng: Any, records: list[dict[str, Any]], tasks: list[
                  f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
     failed = [r for r in records if r["status"] not in ("ok", "reused", "not_applicable", "outdated")]
     if failed:
-        def region_label(r: str) -> str:      # the region's display label, never its key
-            if r in eng.regions:
-                return str(eng.regions[r].params.get("label", r))
-            return t("common.engagement") if r.startswith("_") else r
-
         frows = "".join(f"<tr><td>{esc(region_label(r['region']))}</td><td>{esc(nbl(r['notebook']))}</td>"
                         f"<td style=\"white-space:normal\">{esc(r.get('error') or '')}</td></tr>" for r in failed)
         parts.append(f'<h2 class="cx-h2">{esc(t("common.failures"))}</h2><div class="cx-table-wrap"><table class="cx-table">'

@@ -778,13 +778,8 @@ def uncoded_terms(texts: Sequence[str], coded, codebook: Codebook, top: int = 20
         seen = set()
         for tok in m.tokens(_HANDLE.sub(" ", _URL.sub(" ", str(t).lower())), lang):   # no @handles, URLs
             tok = tok.strip()
-            if not tok or tok.isdigit() or re.fullmatch(r"[\W_]+", tok):
-                continue
-            if lang == "zh" and (len(tok) < 2 or tok in _STOP_ZH or tok in _THEME_STOP or _NUM_CLASSIFIER.fullmatch(tok)):
-                continue
-            if lang == "en" and (len(tok) < 3 or tok in _STOP_EN or tok.replace("'", "") in _THEME_STOP):
-                continue
-            seen.add(tok)
+            if _content_word(tok, lang):
+                seen.add(tok)
         for tok in seen:
             counts[(tok, lang)] = counts.get((tok, lang), 0) + 1
     df = pd.DataFrame([(k[0], k[1], n) for k, n in counts.items()], columns=["term", "lang", "n"])
@@ -1541,11 +1536,18 @@ def theme_tokens(text: str, lang: str, codebook: Codebook | None = None) -> list
     low = _HANDLE.sub(" ", _URL.sub(" ", str(text).lower()))
     if lang == "zh":
         toks = _matcher(codebook).tok.lcut(low) if codebook is not None else _new_tokenizer().lcut(low)
-        return [t for t in (x.strip() for x in toks)
-                if len(t) >= 2 and t not in _STOP_ZH and t not in _THEME_STOP and not t.isdigit()
-                and not re.fullmatch(r"[\W_a-z0-9]+", t) and not _NUM_CLASSIFIER.fullmatch(t)]
-    return [t for t in (w.replace("'", "") for w in re.findall(r"[a-z][a-z']+", low))
-            if len(t) >= 3 and t not in _STOP_EN and t not in _THEME_STOP]
+        return [t for t in (x.strip() for x in toks) if _content_word(t, "zh") and not re.fullmatch(r"[\W_a-z0-9]+", t)]
+    return [t for t in (w.replace("'", "") for w in re.findall(r"[a-z][a-z']+", low)) if _content_word(t, "en")]
+
+
+def _content_word(tok: str, lang: str) -> bool:
+    """A word worth proposing to grow the codebook (uncoded words, themes): not a number, punctuation, stop-word,
+    numeral + measure word (一张, 三份), one-character Chinese token or English word under 3 letters."""
+    if not tok or tok.isdigit() or re.fullmatch(r"[\W_]+", tok):
+        return False
+    if lang == "zh":
+        return len(tok) >= 2 and tok not in _STOP_ZH and tok not in _THEME_STOP and not _NUM_CLASSIFIER.fullmatch(tok)
+    return len(tok) >= 3 and tok not in _STOP_EN and tok.replace("'", "") not in _THEME_STOP
 
 
 def discover_themes(texts: Sequence[str], langs: Sequence[str] | None = None, *, n_themes: int = 6,

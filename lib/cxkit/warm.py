@@ -76,6 +76,12 @@ def supported() -> bool:
     return os.name == "posix" and hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
+def default_on() -> bool:
+    """Whether ``cx run`` uses warm kernels when not told: where fork after the zygote's imports is known to be safe
+    (Linux; on macOS a fork after Accelerate/Apple frameworks may crash or hang)."""
+    return sys.platform.startswith("linux") and supported()
+
+
 def _env_signature(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not k.startswith(PER_TASK_ENV)}
 
